@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.row_number;
+import static org.apache.spark.sql.functions.when;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,6 +23,7 @@ import java.util.TreeSet;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
@@ -94,13 +96,24 @@ public final class OasstReader {
         IngestTables.lineQuarantine(spread.filter(col("_kind").equalTo(RawRecords.KIND_QUARANTINE)))
             .unionByName(IngestTables.conflictQuarantine(duplicateCopies));
 
-    countPerFile(
-        duplicateCopies.filter(col(IngestTables.VARIANTS).equalTo(1).and(col(IngestTables.COPY).gt(1))),
-        perFile, (t, n) -> t.messagesCollapsed = n);
-    countPerFile(
-        duplicateCopies.filter(col(IngestTables.VARIANTS).gt(1)),
-        perFile, (t, n) -> t.messagesConflicting = n);
-    treeDuplicates(spread, duplicateCopies, perFile);
+    // One job for all duplicate counts, per file.
+    Column messageOutcome =
+        when(col(IngestTables.VARIANTS).gt(1), lit("messages_conflicting"))
+            .when(col(IngestTables.COPY).gt(1), lit("messages_collapsed"));
+    Dataset<Row> outcomes =
+        duplicateCopies.select(col("source_file"), messageOutcome.as("_outcome"))
+            .unionByName(treeOutcomes(spread, duplicateCopies));
+    for (Row r :
+        outcomes.filter(col("_outcome").isNotNull()).groupBy("_outcome", "source_file").count().collectAsList()) {
+      FileTotals t = perFile.computeIfAbsent(r.getString(1), p -> new FileTotals(null));
+      long n = r.getLong(2);
+      switch (r.getString(0)) {
+        case "messages_conflicting" -> t.messagesConflicting = n;
+        case "messages_collapsed" -> t.messagesCollapsed = n;
+        case "trees_collapsed" -> t.treesCollapsed = n;
+        default -> t.treesDiffering = n;
+      }
+    }
 
     Map<String, Object> reconciliation = reconciliation(perFile);
     List<Map<String, Object>> inputSection = new ArrayList<>();
@@ -122,10 +135,9 @@ public final class OasstReader {
 
   /**
    * Duplicate trees: tree lines with one tree id. Identical copies (same set of message ids, none of
-   * them conflicting) are counted as collapsed in the files of the later copies; others as differing.
+   * them conflicting) count as collapsed in the files of the later copies; others as differing.
    */
-  private static void treeDuplicates(
-      Dataset<Row> spread, Dataset<Row> duplicateCopies, Map<String, FileTotals> perFile) {
+  private static Dataset<Row> treeOutcomes(Dataset<Row> spread, Dataset<Row> duplicateCopies) {
     Dataset<Row> trees = spread.filter(col("_kind").equalTo(RawRecords.KIND_TREE));
     Dataset<Row> repeated =
         trees.groupBy(col("_part_key"))
@@ -144,18 +156,10 @@ public final class OasstReader {
                 "_copy",
                 row_number().over(
                     Window.partitionBy(col("_part_key")).orderBy(col("source_file"), col("source_line"))));
-    Dataset<Row> identical = copies.filter(col("_shapes").equalTo(1).and(col("_conflict_tree").isNull()));
-    countPerFile(identical.filter(col("_copy").gt(1)), perFile, (t, n) -> t.treesCollapsed = n);
-    countPerFile(
-        copies.filter(col("_shapes").gt(1).or(col("_conflict_tree").isNotNull())),
-        perFile, (t, n) -> t.treesDiffering = n);
-  }
-
-  private static void countPerFile(
-      Dataset<Row> rows, Map<String, FileTotals> perFile, java.util.function.ObjLongConsumer<FileTotals> set) {
-    for (Row r : rows.groupBy("source_file").count().collectAsList()) {
-      set.accept(perFile.computeIfAbsent(r.getString(0), p -> new FileTotals(null)), r.getLong(1));
-    }
+    Column outcome =
+        when(col("_shapes").gt(1).or(col("_conflict_tree").isNotNull()), lit("trees_differing"))
+            .when(col("_copy").gt(1), lit("trees_collapsed"));
+    return copies.select(col("source_file"), outcome.as("_outcome"));
   }
 
   private static Map<String, Object> reconciliation(Map<String, FileTotals> perFile) {
