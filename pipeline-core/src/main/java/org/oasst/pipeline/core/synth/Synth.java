@@ -31,8 +31,8 @@ import org.oasst.pipeline.core.synth.SynthOptions.Format;
 public final class Synth {
   private Synth() {}
 
-  /** Trees per generation chunk (about 2,500 messages, 5 MB of JSON). */
-  static final int CHUNK_TREES = 1000;
+  /** Trees per generation chunk (about 640 messages, 1.3 MB of JSON). */
+  static final int CHUNK_TREES = 256;
 
   /**
    * Writes the synthetic input to {@code outputPath}: one JSONL file (plain or gzip) or, for
@@ -143,7 +143,7 @@ public final class Synth {
     long to = Math.min(options.trees(), from + CHUNK_TREES);
     ByteArrayOutputStream buffer = new ByteArrayOutputStream(CHUNK_TREES * 6 * 1024);
     long messages = 0;
-    try (SynthJsonWriter writer = new SynthJsonWriter(buffer, options.format(), options.nullStyle())) {
+    try (SynthJsonWriter writer = new SynthJsonWriter(buffer, options)) {
       for (long i = from; i < to; i++) messages += writer.write(generator.generate(i));
     }
     return new Chunk(buffer, messages);

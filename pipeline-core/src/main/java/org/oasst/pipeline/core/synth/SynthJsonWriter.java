@@ -21,14 +21,21 @@ public final class SynthJsonWriter implements AutoCloseable {
 
   private final Format format;
   private final boolean writeNulls;
+  private final boolean asciiOnly;
   private final JsonGenerator g;
+  private final StringBuilder escaped = new StringBuilder(4096);
 
-  public SynthJsonWriter(OutputStream out, Format format, NullStyle nullStyle) {
+  public SynthJsonWriter(OutputStream out, SynthOptions options) {
+    this(out, options.format(), options.nullStyle(), options.asciiOnly());
+  }
+
+  public SynthJsonWriter(OutputStream out, Format format, NullStyle nullStyle, boolean asciiOnly) {
     if (format == Format.HF_PARQUET) {
       throw new IllegalArgumentException("hf-parquet is written through Spark, not as JSON");
     }
     this.format = format;
     this.writeNulls = nullStyle == NullStyle.WRITE;
+    this.asciiOnly = asciiOnly;
     try {
       this.g = FACTORY.createGenerator(out);
       g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
@@ -125,7 +132,12 @@ public final class SynthJsonWriter implements AutoCloseable {
     nullableString("parent_id", n.parentId);
     nullableString("user_id", n.userId);
     g.writeStringField("created_date", isoMicros(n.createdMicros));
-    g.writeStringField("text", n.text);
+    if (asciiOnly) {
+      g.writeFieldName("text");
+      g.writeRawValue(asciiJsonString(n.text, escaped));
+    } else {
+      g.writeStringField("text", n.text);
+    }
     g.writeStringField("role", n.role());
     g.writeStringField("lang", n.lang);
     g.writeNumberField("review_count", n.reviewCount);
@@ -266,6 +278,34 @@ public final class SynthJsonWriter implements AutoCloseable {
     @Override
     public void beforeObjectEntries(JsonGenerator gen) {}
   }
+
+  /**
+   * The JSON string literal of {@code s} with every non-ASCII character escaped, as Python's
+   * {@code json.dumps} writes it (Jackson's own ESCAPE_NON_ASCII is several times slower).
+   */
+  static String asciiJsonString(String s, StringBuilder sb) {
+    sb.setLength(0);
+    sb.append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c >= 0x20 && c < 0x7F) {
+        if (c == '"' || c == '\\') sb.append('\\');
+        sb.append(c);
+      } else if (c == '\n') {
+        sb.append("\\n");
+      } else if (c == '\t') {
+        sb.append("\\t");
+      } else if (c == '\r') {
+        sb.append("\\r");
+      } else {
+        sb.append("\\u").append(HEX4[(c >> 12) & 0xF]).append(HEX4[(c >> 8) & 0xF]);
+        sb.append(HEX4[(c >> 4) & 0xF]).append(HEX4[c & 0xF]);
+      }
+    }
+    return sb.append('"').toString();
+  }
+
+  private static final char[] HEX4 = "0123456789abcdef".toCharArray();
 
   /** Same order as {@code Tables.DETOXIFY_CATEGORIES}. */
   static final String[] DETOXIFY_KEYS = {

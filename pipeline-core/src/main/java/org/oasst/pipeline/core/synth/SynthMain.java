@@ -16,7 +16,7 @@ import org.oasst.pipeline.core.synth.SynthOptions.NullStyle;
  *
  * <pre>
  * synth --trees N --output PATH [--seed S] [--format trees|messages|hf-jsonl|hf-parquet] [--gzip]
- *       [--null-style write|drop] [--unknown-keys] [--threads T] [--partitions P]
+ *       [--null-style write|drop] [--unknown-keys] [--raw-utf8] [--threads T] [--partitions P]
  * </pre>
  *
  * {@code --output -} writes JSONL to standard output. The summary goes to standard error as one
@@ -28,7 +28,7 @@ public final class SynthMain {
 
   public static final String USAGE =
       "usage: synth --trees N --output PATH [--seed S] [--format trees|messages|hf-jsonl|hf-parquet]"
-          + " [--gzip] [--null-style write|drop] [--unknown-keys] [--threads T] [--partitions P]";
+          + " [--gzip] [--null-style write|drop] [--unknown-keys] [--raw-utf8] [--threads T] [--partitions P]";
 
   /** Parsed command line. */
   public record Args(SynthOptions options, String output) {}
@@ -41,6 +41,7 @@ public final class SynthMain {
     boolean gzip = false;
     NullStyle nullStyle = NullStyle.WRITE;
     boolean unknownKeys = false;
+    boolean asciiOnly = true;
     int threads = 1;
     int partitions = 0;
     for (int i = 0; i < args.length; i++) {
@@ -67,6 +68,9 @@ public final class SynthMain {
         case "--unknown-keys":
           unknownKeys = true;
           break;
+        case "--raw-utf8":
+          asciiOnly = false;
+          break;
         case "--threads":
           threads = (int) parseLong(a, value(args, ++i, a));
           break;
@@ -80,7 +84,8 @@ public final class SynthMain {
     if (trees == null) throw new IllegalArgumentException("synth: --trees is required\n" + USAGE);
     if (output == null) throw new IllegalArgumentException("synth: --output is required\n" + USAGE);
     return new Args(
-        new SynthOptions(trees, seed, format, gzip, nullStyle, unknownKeys, threads, partitions),
+        new SynthOptions(
+            trees, seed, format, gzip, nullStyle, unknownKeys, asciiOnly, threads, partitions),
         output);
   }
 

@@ -13,6 +13,8 @@ import java.util.Locale;
  * @param gzip gzip the JSONL output (fast deflate level); ignored for Parquet
  * @param nullStyle whether null-valued keys are dropped or written as {@code null}
  * @param unknownKeys add a few keys no reader knows (as real third-party files have) to some records
+ * @param asciiOnly escape every non-ASCII character of the texts as {@code \\uXXXX}, as Python's
+ *     {@code json.dumps} does by default; false writes raw UTF-8
  * @param threads generator threads for JSONL; the bytes do not depend on it
  * @param partitions Spark partitions for Parquet (0: the session's default parallelism)
  */
@@ -23,6 +25,7 @@ public record SynthOptions(
     boolean gzip,
     NullStyle nullStyle,
     boolean unknownKeys,
+    boolean asciiOnly,
     int threads,
     int partitions)
     implements Serializable {
@@ -39,35 +42,40 @@ public record SynthOptions(
 
   /** Official trees JSONL, plain, nulls written (as the official exports do), one thread. */
   public static SynthOptions of(long trees) {
-    return new SynthOptions(trees, DEFAULT_SEED, Format.TREES, false, NullStyle.WRITE, false, 1, 0);
+    return new SynthOptions(
+        trees, DEFAULT_SEED, Format.TREES, false, NullStyle.WRITE, false, true, 1, 0);
   }
 
   public SynthOptions withSeed(long s) {
-    return new SynthOptions(trees, s, format, gzip, nullStyle, unknownKeys, threads, partitions);
+    return new SynthOptions(trees, s, format, gzip, nullStyle, unknownKeys, asciiOnly, threads, partitions);
   }
 
   public SynthOptions withFormat(Format f) {
-    return new SynthOptions(trees, seed, f, gzip, nullStyle, unknownKeys, threads, partitions);
+    return new SynthOptions(trees, seed, f, gzip, nullStyle, unknownKeys, asciiOnly, threads, partitions);
   }
 
   public SynthOptions withGzip(boolean g) {
-    return new SynthOptions(trees, seed, format, g, nullStyle, unknownKeys, threads, partitions);
+    return new SynthOptions(trees, seed, format, g, nullStyle, unknownKeys, asciiOnly, threads, partitions);
   }
 
   public SynthOptions withNullStyle(NullStyle n) {
-    return new SynthOptions(trees, seed, format, gzip, n, unknownKeys, threads, partitions);
+    return new SynthOptions(trees, seed, format, gzip, n, unknownKeys, asciiOnly, threads, partitions);
   }
 
   public SynthOptions withUnknownKeys(boolean u) {
-    return new SynthOptions(trees, seed, format, gzip, nullStyle, u, threads, partitions);
+    return new SynthOptions(trees, seed, format, gzip, nullStyle, u, asciiOnly, threads, partitions);
+  }
+
+  public SynthOptions withAsciiOnly(boolean a) {
+    return new SynthOptions(trees, seed, format, gzip, nullStyle, unknownKeys, a, threads, partitions);
   }
 
   public SynthOptions withThreads(int t) {
-    return new SynthOptions(trees, seed, format, gzip, nullStyle, unknownKeys, t, partitions);
+    return new SynthOptions(trees, seed, format, gzip, nullStyle, unknownKeys, asciiOnly, t, partitions);
   }
 
   public SynthOptions withPartitions(int p) {
-    return new SynthOptions(trees, seed, format, gzip, nullStyle, unknownKeys, threads, p);
+    return new SynthOptions(trees, seed, format, gzip, nullStyle, unknownKeys, asciiOnly, threads, p);
   }
 
   /** The input formats of the reference's section 2. */

@@ -160,9 +160,15 @@ public final class SynthParquet {
             detox,
             tree.treeId(),
             tree.state(),
-            RowFactory.create(emojiNames, emojiCounts),
-            RowFactory.create(labelNames, labelValues, labelCounts)));
+            RowFactory.create(seq(emojiNames), seq(emojiCounts)),
+            RowFactory.create(seq(labelNames), seq(labelValues), seq(labelCounts))));
     for (SynthNode c : n.replies) addRows(tree, c, out);
+  }
+
+  /** Spark's external Row encoder takes Scala sequences for arrays, not java.util.List. */
+  @SuppressWarnings("deprecation")
+  private static <T> scala.collection.Seq<T> seq(List<T> list) {
+    return scala.collection.JavaConverters.asScalaBuffer(list);
   }
 
   private static final class ChunkRows implements FlatMapFunction<Long, Row> {
