@@ -328,7 +328,7 @@ public final class SyntheticGenerator implements Serializable {
   private void fillDetoxify(SynthNode n, SplittableRandom r) {
     if (r.nextDouble() >= 0.9) return; // Detoxify scores are missing for some messages
     double t = n.hiddenToxicity;
-    double tox = clamp(StrictMath.exp(-7.4 + 7.0 * t + 0.8 * gauss(r)), 0.00005, 0.9995);
+    double tox = clamp(StrictMath.exp(-6.2 + 5.0 * t + 0.8 * gauss(r)), 0.00005, 0.9995);
     double[] d = new double[7];
     d[0] = tox;
     for (int i = 1; i < 7; i++) {
