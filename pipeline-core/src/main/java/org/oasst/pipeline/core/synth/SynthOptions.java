@@ -2,6 +2,7 @@ package org.oasst.pipeline.core.synth;
 
 import java.io.Serializable;
 import java.util.Locale;
+import org.oasst.pipeline.core.config.PipelineConfig;
 
 /**
  * What to generate and how to write it. Every tree depends only on ({@link #seed}, tree index,
@@ -44,6 +45,31 @@ public record SynthOptions(
   public static SynthOptions of(long trees) {
     return new SynthOptions(
         trees, DEFAULT_SEED, Format.TREES, false, NullStyle.WRITE, false, true, 1, 0);
+  }
+
+  /** Trees written when neither the command line nor the configuration says how many. */
+  public static final long DEFAULT_TREES = 4000;
+
+  /**
+   * The options under the configuration prefix {@code synth.}: {@code trees} (4000), {@code seed}
+   * (42), {@code format} (trees), {@code gzip} (false), {@code null_style} (write), {@code
+   * unknown_keys} (false), {@code ascii_only} (true), {@code threads} (1), {@code partitions} (0).
+   */
+  public static SynthOptions fromConfig(PipelineConfig config) {
+    return new SynthOptions(
+        config.getLong("synth.trees", DEFAULT_TREES),
+        config.getLong("synth.seed", DEFAULT_SEED),
+        Format.parse(config.getString("synth.format", Format.TREES.cliName)),
+        config.getBoolean("synth.gzip", false),
+        NullStyle.parse(config.getString("synth.null_style", "write")),
+        config.getBoolean("synth.unknown_keys", false),
+        config.getBoolean("synth.ascii_only", true),
+        config.getInt("synth.threads", 1),
+        config.getInt("synth.partitions", 0));
+  }
+
+  public SynthOptions withTrees(long n) {
+    return new SynthOptions(n, seed, format, gzip, nullStyle, unknownKeys, asciiOnly, threads, partitions);
   }
 
   public SynthOptions withSeed(long s) {

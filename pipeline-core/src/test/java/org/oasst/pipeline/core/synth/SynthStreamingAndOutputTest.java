@@ -95,6 +95,23 @@ class SynthStreamingAndOutputTest {
   }
 
   @Test
+  void optionsComeFromTheSynthConfigPrefixWithDefaultsInCode() {
+    SynthOptions d = SynthOptions.fromConfig(org.oasst.pipeline.core.config.PipelineConfig.defaults());
+    assertEquals(new SynthOptions(4000, 42, Format.TREES, false, NullStyle.WRITE, false, true, 1, 0), d);
+    SynthOptions c =
+        SynthOptions.fromConfig(
+            org.oasst.pipeline.core.config.PipelineConfig.defaults()
+                .with("synth.trees", 12)
+                .with("synth.format", "messages")
+                .with("synth.null_style", "drop")
+                .with("synth.gzip", true));
+    assertEquals(12, c.trees());
+    assertEquals(Format.MESSAGES, c.format());
+    assertEquals(NullStyle.DROP, c.nullStyle());
+    assertTrue(c.gzip());
+  }
+
+  @Test
   void commandLineParsesAndRejectsBadInput() {
     SynthMain.Args a =
         SynthMain.parse(
