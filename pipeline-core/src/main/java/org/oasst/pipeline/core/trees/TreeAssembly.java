@@ -115,7 +115,8 @@ public final class TreeAssembly {
     Column siblingPosition =
         row_number()
             .over(
-                Window.partitionBy(coalesce(col("parent_id"), col("message_id")))
+                // roots form one-row partitions of their own, apart from their children
+                Window.partitionBy(col("parent_id").isNull(), coalesce(col("parent_id"), col("message_id")))
                     .orderBy(
                         col("rank").asc_nulls_last(),
                         col("created_date").asc_nulls_last(),
