@@ -142,6 +142,17 @@ final class TreesFixture {
         sibling);
   }
 
+  /**
+   * A real sample: where TestSpark finds it (../shared beside the checkout), else under
+   * $OASST_SHARED_DIR (a worktree that does not sit beside the shared folder).
+   */
+  static Path realSample(String name) {
+    Path p = org.oasst.pipeline.core.TestSpark.realSample(name);
+    String env = System.getenv("OASST_SHARED_DIR");
+    if (!Files.exists(p) && env != null) p = Path.of(env, "data", "real", name);
+    return p;
+  }
+
   static Set<String> distinctTreeIds(Dataset<Row> messages) {
     Set<String> ids = new LinkedHashSet<>();
     for (Row r : messages.select("message_tree_id").distinct().collectAsList()) ids.add(r.getString(0));
