@@ -180,10 +180,15 @@ public final class DatasetBuilder {
         e.ordinal(),
         split,
         e.lang(),
-        turns,
-        replies,
+        seq(turns),
+        replies == null ? null : seq(replies),
         e.chosen() == null ? null : replyRow(e.chosen()),
         e.rejected() == null ? null : replyRow(e.rejected()));
+  }
+
+  /** Row encoders take Scala sequences for array columns. */
+  private static scala.collection.Seq<Row> seq(List<Row> list) {
+    return scala.collection.JavaConverters.asScalaBuffer(list).toSeq();
   }
 
   private static Row replyRow(Reply r) {
