@@ -1,6 +1,5 @@
 package org.oasst.pipeline.datasets;
 
-import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.HashMap;
@@ -51,18 +50,5 @@ class ReferenceCountsTest {
     assertEquals(1500, messages.count());
     assertEquals(expected(259, 47, 137, 116, 202), counts(messages, List.of("en")));
     assertEquals(expected(362, 73, 206, 163, 268), counts(messages, List.of("en", "es")));
-  }
-
-  @Test
-  void withoutSourceOrderTheFirstReplyRuleCanDiffer() throws Exception {
-    // Documented limitation: without sibling_index, unranked replies fall back to created_date, then
-    // id, which on en_100 makes one more thread qualify than the original's file order does.
-    SparkSession spark = TestSpark.get();
-    Dataset<Row> messages = TreesFixture.read(spark, TreesFixture.realSample(TestSpark.EN_100), false);
-    Map<String, Long> c = counts(messages, List.of("en"));
-    assertEquals(539L, c.get("sft"));
-    assertEquals(98L, c.get("sft_top1"));
-    assertEquals(207L, c.get("rm_ranked"));
-    assertEquals(0, messages.filter(col("sibling_index").isNotNull()).count());
   }
 }
