@@ -38,8 +38,9 @@ case "$SIZE" in
 esac
 
 CP_FILE="$ROOT/dataset-builders/target/bench-classpath.txt"
-(cd "$ROOT" && MAVEN_OPTS=-Xmx512m mvn -q -B -o -pl dataset-builders -am test-compile \
-  && MAVEN_OPTS=-Xmx512m mvn -q -B -o -pl dataset-builders dependency:build-classpath \
+# One reactor invocation, so pipeline-core resolves to its freshly built classes (the last module
+# written, dataset-builders, leaves its classpath in CP_FILE).
+(cd "$ROOT" && MAVEN_OPTS=-Xmx512m mvn -q -B -o -pl dataset-builders -am test-compile dependency:build-classpath \
        -Dmdep.outputFile="$CP_FILE" -Dmdep.includeScope=test)
 CP="$ROOT/dataset-builders/target/test-classes:$ROOT/dataset-builders/target/classes:$ROOT/pipeline-core/target/classes:$(cat "$CP_FILE")"
 

@@ -143,7 +143,9 @@ public final class DatasetOptions implements Serializable {
       throw new ConfigException("datasets.on_malformed_tree must be 'fail' or 'skip'");
     }
     failOnMalformedTree = onMalformed.equals("fail");
-    exports = c.getBoolean("datasets.exports.enabled", true);
+    // Off by default: the variants are whole copies of the input, streamed through the driver, far
+    // costlier than the datasets themselves; a run that wants them turns them on.
+    exports = c.getBoolean("datasets.exports.enabled", false);
     exportVariants = c.getStringList("datasets.exports.variants", ALL_VARIANTS);
     for (String v : exportVariants) {
       if (!ALL_VARIANTS.contains(v)) {

@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.zip.GZIPOutputStream;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Column;
@@ -300,6 +301,8 @@ public final class Exports {
           Path path = new Path(staging);
           try {
             FileSystem fs = path.getFileSystem(store.spark().sparkContext().hadoopConfiguration());
+            // The local file system's checksum wrapper would leave a .crc file beside the export.
+            if (fs instanceof LocalFileSystem) fs = ((LocalFileSystem) fs).getRawFileSystem();
             try (OutputStream raw = fs.create(path, false);
                 OutputStream buffered = new BufferedOutputStream(gzip ? new GZIPOutputStream(raw, 1 << 16) : raw, 1 << 16)) {
               Iterator<String> it = lines.toLocalIterator();

@@ -40,7 +40,8 @@ class DatasetStageTest {
             .with("datasets.split.validation_fraction", 0.3)
             .with("datasets.split.test_fraction", 0.1)
             .with("datasets.formats", List.of("conversational", "text", "sharegpt"))
-            .with("datasets.leakage.near_duplicate_threshold", 0.5);
+            .with("datasets.leakage.near_duplicate_threshold", 0.5)
+            .with("datasets.exports.enabled", true);
     first = stage(tmp.resolve("run1"));
   }
 
