@@ -84,6 +84,8 @@ public final class QualityStage {
   private static Map<String, Object> analyze(
       SparkSession spark, Dataset<Row> m, PipelineConfig config, OutputStore store) {
     Map<String, Object> meta = new LinkedHashMap<>();
+    Map<String, Long> timings = new LinkedHashMap<>();
+    long factsStart = System.nanoTime();
     Row facts =
         m.agg(
                 count(lit(1)).as("messages"),
@@ -103,18 +105,19 @@ public final class QualityStage {
     input.put("first_created_date", facts.isNullAt(5) ? null : facts.getTimestamp(5).toInstant().toString());
     input.put("last_created_date", facts.isNullAt(6) ? null : facts.getTimestamp(6).toInstant().toString());
     meta.put("input", input);
+    timings.put("input_facts", (System.nanoTime() - factsStart) / 1_000_000);
     meta.put("config", effectiveConfig(config));
 
     // 1. Languages
-    store.writeTableWithCsv("analysis/languages",
+    write(store, timings, "analysis/languages",
         LanguageStats.languages(m, config.getInt("analysis.languages.top_n", 10)));
 
     // 2. Contributors
     Dataset<Row> perUserLang = ContributorStats.perUserAndLanguage(m).persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> ranked = ContributorStats.ranked(perUserLang).persist(StorageLevel.MEMORY_AND_DISK());
-    store.writeTableWithCsv("analysis/contributors", ContributorStats.contributors(perUserLang));
-    store.writeTableWithCsv("analysis/contributor_summary", ContributorStats.summary(ranked, perUserLang));
-    store.writeTableWithCsv("analysis/contributor_lorenz",
+    write(store, timings, "analysis/contributors", ContributorStats.contributors(perUserLang));
+    write(store, timings, "analysis/contributor_summary", ContributorStats.summary(ranked, perUserLang));
+    write(store, timings, "analysis/contributor_lorenz",
         ContributorStats.lorenz(ranked, config.getInt("analysis.contributors.lorenz_points", 100)));
     ranked.unpersist();
     perUserLang.unpersist();
@@ -128,11 +131,13 @@ public final class QualityStage {
 
     // 3. Labels (one aggregation for all labels and scopes), 5. label means by rank come with it
     int bins = config.getInt("analysis.labels.histogram_bins", 10);
+    long labelStart = System.nanoTime();
     LabelStats.Collected labelAgg = LabelStats.collect(LabelStats.aggregate(m, bins), bins);
+    timings.put("label_aggregate", (System.nanoTime() - labelStart) / 1_000_000);
     Dataset<Row> labelStats = LabelStats.stats(spark, labelAgg);
-    store.writeTableWithCsv("analysis/label_stats", labelStats);
-    store.writeTableWithCsv("analysis/label_histogram", LabelStats.histogram(spark, labelAgg));
-    store.writeTableWithCsv("analysis/label_mean_by_rank",
+    write(store, timings, "analysis/label_stats", labelStats);
+    write(store, timings, "analysis/label_histogram", LabelStats.histogram(spark, labelAgg));
+    write(store, timings, "analysis/label_mean_by_rank",
         labelStats.filter(col("scope").equalTo("rank"))
             .select(col("scope_value").cast("int").as("rank"), col("name"),
                 col("messages_with_value").as("messages"), col("mean"), col("stddev"))
@@ -143,7 +148,7 @@ public final class QualityStage {
     for (Row r : labelAgg.rows())
       if ("all".equals(r.getAs("scope")))
         coarse.put(r.getAs("name"), r.<Long>getAs("distinct_values") > maxExact);
-    store.writeTableWithCsv("analysis/label_correlation",
+    write(store, timings, "analysis/label_correlation",
         LabelCorrelation.matrix(m, names, coarse, config.getInt("analysis.labels.coarse_grid", 100)));
     meta.put("labels", Map.of("names", names));
 
@@ -152,27 +157,35 @@ public final class QualityStage {
         AcceptanceAudit.perMessage(m, config.getInt("analysis.acceptance.min_reviews", 3),
                 config.getDouble("analysis.acceptance.threshold", 0.6))
             .persist(StorageLevel.MEMORY_AND_DISK());
-    store.writeTableWithCsv("analysis/acceptance_audit", AcceptanceAudit.summary(audited));
-    store.writeTableWithCsv("analysis/acceptance_disagreements", AcceptanceAudit.disagreements(audited));
+    write(store, timings, "analysis/acceptance_audit", AcceptanceAudit.summary(audited));
+    write(store, timings, "analysis/acceptance_disagreements", AcceptanceAudit.disagreements(audited));
     audited.unpersist();
 
     // 5. Ranks
     Dataset<Row> perParent = RankStats.perParent(m).persist(StorageLevel.MEMORY_AND_DISK());
-    store.writeTableWithCsv("analysis/rank_summary", RankStats.summary(perParent));
-    store.writeTableWithCsv("analysis/rank_siblings", RankStats.siblingDistribution(perParent));
+    write(store, timings, "analysis/rank_summary", RankStats.summary(perParent));
+    write(store, timings, "analysis/rank_siblings", RankStats.siblingDistribution(perParent));
     perParent.unpersist();
 
     // 6. Leaderboard and trollboard
     Instant reference = referenceTime(config, facts);
     int monthDays = config.getInt("analysis.leaderboard.month_days", 30);
     Dataset<Row> perUser = Leaderboard.perUser(m, reference, monthDays).persist(StorageLevel.MEMORY_AND_DISK());
-    store.writeTableWithCsv("analysis/leaderboard", Leaderboard.leaderboard(perUser));
-    store.writeTableWithCsv("analysis/trollboard", Leaderboard.trollboard(perUser));
+    write(store, timings, "analysis/leaderboard", Leaderboard.leaderboard(perUser));
+    write(store, timings, "analysis/trollboard", Leaderboard.trollboard(perUser));
     perUser.unpersist();
     Map<String, Object> boardMeta = leaderboardMeta(reference, monthDays, facts, names);
     store.writeText("analysis/leaderboard.meta.json", toJson(boardMeta));
     meta.put("leaderboard", boardMeta);
+    // Wall time per output, including the computation it triggered (upstream caches fill on first use).
+    meta.put("timings_ms", timings);
     return meta;
+  }
+
+  private static void write(OutputStore store, Map<String, Long> timings, String relPath, Dataset<Row> df) {
+    long start = System.nanoTime();
+    store.writeTableWithCsv(relPath, df);
+    timings.put(relPath.substring(relPath.indexOf('/') + 1), (System.nanoTime() - start) / 1_000_000);
   }
 
   private static Instant referenceTime(PipelineConfig config, Row facts) {

@@ -22,10 +22,13 @@ import org.junit.jupiter.api.io.TempDir;
 import org.oasst.pipeline.core.TestSpark;
 import org.oasst.pipeline.core.config.PipelineConfig;
 import org.oasst.pipeline.core.io.OutputStore;
+import org.oasst.pipeline.core.read.IngestResult;
+import org.oasst.pipeline.core.read.OasstReader;
+import org.oasst.pipeline.core.read.ReadOptions;
 
 /**
- * The whole stage on the real OASST2 sample, each figure checked against a direct computation over
- * the file parsed with plain Jackson.
+ * The whole stage on the real OASST2 sample (read by the pipeline's reader), each figure checked
+ * against a direct computation over the file parsed independently with plain Jackson.
  */
 class QualityStageRealSampleTest {
   @TempDir static Path dir;
@@ -38,8 +41,14 @@ class QualityStageRealSampleTest {
     msgs = RealSample.load(TestSpark.realSample(TestSpark.OPENPAWS));
     assertEquals(1500, msgs.size(), "README: 1,500 distinct messages");
     store = new OutputStore(spark, dir.resolve("out").toString());
-    store.writeTable("tables/messages", RealSample.table(msgs));
+    IngestResult read = OasstReader.read(
+        spark, List.of(TestSpark.realSample(TestSpark.OPENPAWS).toString()), ReadOptions.defaults());
+    store.writeTable("tables/messages", read.messages());
+    read.release();
+    long start = System.nanoTime();
     QualityStage.run(spark, store, PipelineConfig.defaults());
+    System.out.printf("analyze on openpaws: %.1f s%n", (System.nanoTime() - start) / 1e9);
+    System.out.println("timings: " + store.readText("analysis/quality.meta.json").replaceAll("(?s).*\"timings_ms\" : (\\{[^}]*\\}).*", "$1"));
   }
 
   private static Dataset<Row> out(String name) {

@@ -59,13 +59,15 @@ public final class LabelCorrelation {
       step[i] = coarse.getOrDefault(names.get(i), false) ? 1.0 / coarseGrid : EXACT_RESOLUTION;
     String[] nameArray = names.toArray(String[]::new);
 
-    Accumulator total =
+    // Partition results are merged in partition order on the driver, so that the floating-point
+    // sums, and with them the output's fingerprint, are the same on every run.
+    List<scala.Tuple2<Integer, Accumulator>> parts =
         messages
             .select(col("labels"))
             .filter(col("labels").isNotNull())
             .javaRDD()
-            .mapPartitions(
-                (Iterator<Row> rows) -> {
+            .mapPartitionsWithIndex(
+                (Integer index, Iterator<Row> rows) -> {
                   Accumulator acc = new Accumulator(l);
                   double[] values = new double[l];
                   boolean[] present = new boolean[l];
@@ -78,9 +80,14 @@ public final class LabelCorrelation {
                     }
                     acc.add(values, present, step);
                   }
-                  return List.of(acc).iterator();
-                })
-            .reduce(Accumulator::merge);
+                  return List.of(new scala.Tuple2<>(index, acc)).iterator();
+                },
+                false)
+            .collect();
+    List<scala.Tuple2<Integer, Accumulator>> ordered = new ArrayList<>(parts);
+    ordered.sort(java.util.Comparator.comparing(t -> t._1()));
+    Accumulator total = new Accumulator(l);
+    for (scala.Tuple2<Integer, Accumulator> t : ordered) total.merge(t._2());
 
     List<Row> out = new ArrayList<>();
     for (int a = 0; a < l; a++)

@@ -138,8 +138,8 @@ public final class LabelStats {
       v[i++] = r.getAs("messages_with_label");
       v[i++] = r.getAs("messages_with_value");
       v[i++] = r.getAs("reviews");
-      v[i++] = r.getAs("mean");
-      v[i++] = r.getAs("stddev");
+      v[i++] = stable(r.getAs("mean"));
+      v[i++] = stable(r.getAs("stddev"));
       v[i++] = r.getAs("min");
       v[i++] = r.getAs("max");
       for (int k = 0; k < QUANTILE_NAMES.length; k++) v[i++] = q == null ? null : q.get(k);
@@ -148,6 +148,15 @@ public final class LabelStats {
       out.add(RowFactory.create(v));
     }
     return spark.createDataFrame(out, STATS_SCHEMA);
+  }
+
+  /**
+   * Spark merges partial sums in whatever order the shuffle delivers them, which moves the last bits
+   * of a mean; 12 decimals keep the value and make reruns give the same output fingerprint.
+   */
+  static Double stable(Double x) {
+    if (x == null || x.isNaN() || x.isInfinite()) return x;
+    return Math.round(x * 1e12) / 1e12;
   }
 
   /** Histogram of the label means on 0..1: equal-width bins, the last one closed at 1. */

@@ -8,6 +8,7 @@ import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.floor;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.not;
+import static org.apache.spark.sql.functions.round;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
@@ -96,7 +97,9 @@ public final class Leaderboard {
     out.add(flag(isPrompt.and(col("tree_state").equalTo("aborted_low_grade"))).as("spam_prompts"));
     for (String label : TROLL_LABELS) {
       Column lv = element_at(col("labels"), label);
-      out.add(coalesce(lv.getField("value").multiply(lv.getField("count")), lit(0.0)).as(label));
+      // mean x count is the sum of the reviewers' votes (multiples of 1/4): rounding the float
+      // product back onto that grid keeps the sums exact whatever order Spark adds them in.
+      out.add(coalesce(round(lv.getField("value").multiply(lv.getField("count")), 6), lit(0.0)).as(label));
     }
     return messages
         .filter(col("user_id").isNotNull())
