@@ -132,7 +132,7 @@ public final class QualityStage {
     // 3. Labels (one aggregation for all labels and scopes), 5. label means by rank come with it
     int bins = config.getInt("analysis.labels.histogram_bins", 10);
     long labelStart = System.nanoTime();
-    LabelStats.Collected labelAgg = LabelStats.collect(LabelStats.aggregate(m, bins), bins);
+    LabelStats.Collected labelAgg = LabelStats.compute(m, bins);
     timings.put("label_aggregate", (System.nanoTime() - labelStart) / 1_000_000);
     Dataset<Row> labelStats = LabelStats.stats(spark, labelAgg);
     write(store, timings, "analysis/label_stats", labelStats);
@@ -145,9 +145,7 @@ public final class QualityStage {
     List<String> names = LabelStats.names(labelAgg);
     int maxExact = config.getInt("analysis.labels.max_exact_values", 1000);
     Map<String, Boolean> coarse = new HashMap<>();
-    for (Row r : labelAgg.rows())
-      if ("all".equals(r.getAs("scope")))
-        coarse.put(r.getAs("name"), r.<Long>getAs("distinct_values") > maxExact);
+    LabelStats.distinctValues(labelAgg).forEach((name, distinct) -> coarse.put(name, distinct > maxExact));
     write(store, timings, "analysis/label_correlation",
         LabelCorrelation.matrix(m, names, coarse, config.getInt("analysis.labels.coarse_grid", 100)));
     meta.put("labels", Map.of("names", names));
@@ -174,7 +172,8 @@ public final class QualityStage {
     write(store, timings, "analysis/leaderboard", Leaderboard.leaderboard(perUser));
     write(store, timings, "analysis/trollboard", Leaderboard.trollboard(perUser));
     perUser.unpersist();
-    Map<String, Object> boardMeta = leaderboardMeta(reference, monthDays, facts, names);
+    Map<String, Object> boardMeta =
+        leaderboardMeta(reference, monthDays, facts.getLong(2), facts.getLong(1), names);
     store.writeText("analysis/leaderboard.meta.json", toJson(boardMeta));
     meta.put("leaderboard", boardMeta);
     // Wall time per output, including the computation it triggered (upstream caches fill on first use).
@@ -202,8 +201,9 @@ public final class QualityStage {
     return facts.isNullAt(6) ? null : ((Timestamp) facts.get(6)).toInstant();
   }
 
-  static Map<String, Object> leaderboardMeta(
-      Instant reference, int monthDays, Row facts, List<String> labelNames) {
+  /** What the boards could and could not be computed from, for leaderboard.meta.json. */
+  public static Map<String, Object> leaderboardMeta(
+      Instant reference, int monthDays, long withoutDate, long withoutUser, List<String> labelNames) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("reference_time", reference == null ? null : reference.toString());
     m.put("time_frames", Leaderboard.TIME_FRAMES);
@@ -213,8 +213,8 @@ public final class QualityStage {
     List<String> unavailableFrames = new ArrayList<>();
     if (reference == null) unavailableFrames.addAll(List.of("day", "week", "month"));
     m.put("unavailable_time_frames", unavailableFrames);
-    m.put("messages_without_created_date_only_in_total", facts.getLong(2));
-    m.put("messages_without_user_id_excluded", facts.getLong(1));
+    m.put("messages_without_created_date_only_in_total", withoutDate);
+    m.put("messages_without_user_id_excluded", withoutUser);
     Map<String, String> unavailable = new LinkedHashMap<>();
     for (String t : Leaderboard.UNAVAILABLE_LEADER_TERMS)
       unavailable.put(t, "needs the platform tables (text_labels / message_reaction); null in the output");

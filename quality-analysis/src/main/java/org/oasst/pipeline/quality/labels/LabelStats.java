@@ -1,26 +1,24 @@
 package org.oasst.pipeline.quality.labels;
 
 import static org.apache.spark.sql.functions.array;
-import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.explode;
-import static org.apache.spark.sql.functions.floor;
-import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
-import static org.apache.spark.sql.functions.percentile_approx;
-import static org.apache.spark.sql.functions.stddev_samp;
+import static org.apache.spark.sql.functions.round;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
-import static org.apache.spark.sql.functions.approx_count_distinct;
-import static org.apache.spark.sql.functions.when;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -37,15 +35,22 @@ public final class LabelStats {
   private LabelStats() {}
 
   public static final double[] QUANTILES = {0.05, 0.25, 0.5, 0.75, 0.95};
-  private static final String[] QUANTILE_NAMES = {"q05", "q25", "q50", "q75", "q95"};
 
   /**
-   * The aggregated statistics, before they are split into the stats and histogram tables. One row
-   * per (scope, scope_value, name). Scopes: all (scope_value null), role, lang, rank (ranked
-   * messages only, scope_value the rank as text). Needs columns role, lang, rank, labels.
+   * Rows beyond which the value-frequency table is rebuilt on the coarse grid: exported label means
+   * take a few dozen distinct values per label, so only continuous (non-OASST-like) data gets here.
    */
-  public static Dataset<Row> aggregate(Dataset<Row> messages, int bins) {
-    if (bins < 1) throw new IllegalArgumentException("analysis.labels.histogram_bins must be >= 1");
+  static final long MAX_FREQUENCY_ROWS = 2_000_000L;
+
+  /**
+   * The value-frequency table every label statistic is derived from, in one aggregation: per
+   * (scope, scope_value, name, value key) the number of messages, reviews, and the exact sum and sum
+   * of squares of the values. Scopes: all (scope_value null), role, lang, rank (ranked messages
+   * only, scope_value the rank as text). The key is the value rounded to {@code decimals} places
+   * (null for a label without value); mean and standard deviation use the exact sums, quantiles and
+   * histogram the keys. Needs columns role, lang, rank, labels.
+   */
+  public static Dataset<Row> frequencies(Dataset<Row> messages, int decimals) {
     Column scopes =
         array(
             struct(lit("all").as("scope"), lit(null).cast("string").as("scope_value")),
@@ -53,37 +58,109 @@ public final class LabelStats {
             struct(lit("lang").as("scope"),
                 coalesce(col("lang"), lit(LanguageStats.UNKNOWN_LANG)).as("scope_value")),
             struct(lit("rank").as("scope"), col("rank").cast("string").as("scope_value")));
-    Dataset<Row> exploded =
-        messages
-            .filter(col("labels").isNotNull())
-            .select(col("role"), col("lang"), col("rank"), explode(col("labels")).as(new String[] {"name", "label"}))
-            .select(
-                col("name"),
-                col("label.value").as("value"),
-                col("label.count").as("count"),
-                explode(scopes).as("s"))
-            .filter(col("s.scope").equalTo("all").or(col("s.scope_value").isNotNull()));
-
     Column value = col("value");
-    Column inRange = value.geq(0).and(value.leq(1));
-    Column bin = least(floor(value.multiply(bins)), lit((long) bins - 1));
-    List<Column> aggs = new ArrayList<>();
-    aggs.add(count(lit(1)).as("messages_with_label"));
-    aggs.add(count(value).as("messages_with_value"));
-    aggs.add(sum(col("count").cast("long")).as("reviews"));
-    aggs.add(avg(value).as("mean"));
-    aggs.add(stddev_samp(value).as("stddev"));
-    aggs.add(min(value).as("min"));
-    aggs.add(max(value).as("max"));
-    aggs.add(percentile_approx(value, lit(QUANTILES), lit(10000)).as("quantiles"));
-    aggs.add(approx_count_distinct(value).as("distinct_values"));
-    aggs.add(sum(when(value.isNotNull().and(not(inRange)), 1L).otherwise(0L)).as("out_of_range"));
-    for (int b = 0; b < bins; b++) {
-      aggs.add(sum(when(inRange.and(bin.equalTo(b)), 1L).otherwise(0L)).as("bin_" + b));
+    return messages
+        .filter(col("labels").isNotNull())
+        .select(col("role"), col("lang"), col("rank"), explode(col("labels")).as(new String[] {"name", "label"}))
+        .select(col("name"), col("label.value").as("value"), col("label.count").as("count"),
+            explode(scopes).as("s"))
+        .filter(col("s.scope").equalTo("all").or(col("s.scope_value").isNotNull()))
+        .groupBy(col("s.scope").as("scope"), col("s.scope_value").as("scope_value"), col("name"),
+            round(value, decimals).as("key"))
+        .agg(count(lit(1)).as("messages"), count(value).as("with_value"),
+            sum(col("count").cast("long")).as("reviews"), sum(value).as("s1"),
+            sum(value.multiply(value)).as("s2"), min(value).as("vmin"), max(value).as("vmax"));
+  }
+
+  /** The statistics and histogram rows, computed on the driver from the frequency table. */
+  public record Collected(List<Row> stats, List<Row> histogram, int bins) {}
+
+  /**
+   * Builds the frequency table (6 decimals, or 3 if that gives more than
+   * {@link #MAX_FREQUENCY_ROWS} rows), brings it to the driver and derives every statistic.
+   */
+  public static Collected compute(Dataset<Row> messages, int bins) {
+    if (bins < 1) throw new IllegalArgumentException("analysis.labels.histogram_bins must be >= 1");
+    Dataset<Row> fine = frequencies(messages, 6).persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      Dataset<Row> table = fine.count() <= MAX_FREQUENCY_ROWS ? fine : frequencies(messages, 3);
+      return fromFrequencies(table.collectAsList(), bins);
+    } finally {
+      fine.unpersist();
     }
-    return exploded
-        .groupBy(col("s.scope").as("scope"), col("s.scope_value").as("scope_value"), col("name"))
-        .agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new));
+  }
+
+  static Collected fromFrequencies(List<Row> freq, int bins) {
+    Map<List<String>, List<Row>> groups = new TreeMap<>(
+        java.util.Comparator.comparing((List<String> k) -> k.get(0))
+            .thenComparing(k -> k.get(1) == null ? "" : k.get(1))
+            .thenComparing(k -> k.get(2)));
+    for (Row r : freq)
+      groups.computeIfAbsent(Arrays.asList(r.<String>getAs("scope"), r.<String>getAs("scope_value"),
+          r.<String>getAs("name")), k -> new ArrayList<>()).add(r);
+    List<Row> stats = new ArrayList<>();
+    List<Row> histogram = new ArrayList<>();
+    for (Map.Entry<List<String>, List<Row>> g : groups.entrySet()) {
+      String scope = g.getKey().get(0), scopeValue = g.getKey().get(1), name = g.getKey().get(2);
+      long messages = 0, n = 0, reviews = 0, outOfRange = 0, distinct = 0;
+      boolean anyReviews = false;
+      double s1 = 0, s2 = 0, vmin = Double.POSITIVE_INFINITY, vmax = Double.NEGATIVE_INFINITY;
+      long[] binCounts = new long[bins];
+      TreeMap<Double, Long> byKey = new TreeMap<>();
+      for (Row r : g.getValue()) {
+        messages += r.<Long>getAs("messages");
+        if (!r.isNullAt(r.fieldIndex("reviews"))) {
+          reviews += r.<Long>getAs("reviews");
+          anyReviews = true;
+        }
+        long c = r.<Long>getAs("with_value");
+        if (c == 0) continue;
+        n += c;
+        distinct++;
+        s1 += r.<Double>getAs("s1");
+        s2 += r.<Double>getAs("s2");
+        vmin = Math.min(vmin, r.<Double>getAs("vmin"));
+        vmax = Math.max(vmax, r.<Double>getAs("vmax"));
+        double key = r.<Double>getAs("key");
+        byKey.merge(key, c, Long::sum);
+        if (key < 0 || key > 1) outOfRange += c;
+        else binCounts[(int) Math.min(Math.floor(key * bins), bins - 1)] += c;
+      }
+      Double mean = n == 0 ? null : s1 / n;
+      Double sd = n < 2 ? null : Math.sqrt(Math.max(0, (s2 - s1 * s1 / n) / (n - 1)));
+      Object[] v = new Object[STATS_SCHEMA.size()];
+      int i = 0;
+      v[i++] = scope;
+      v[i++] = scopeValue;
+      v[i++] = name;
+      v[i++] = LabelKinds.kindOf(name);
+      v[i++] = messages;
+      v[i++] = n;
+      v[i++] = anyReviews ? reviews : null;
+      v[i++] = stable(mean);
+      v[i++] = stable(sd);
+      v[i++] = n == 0 ? null : vmin;
+      v[i++] = n == 0 ? null : vmax;
+      for (double p : QUANTILES) v[i++] = n == 0 ? null : nearestRank(byKey, n, p);
+      v[i++] = distinct;
+      v[i++] = outOfRange;
+      stats.add(RowFactory.create(v));
+      for (int b = 0; b < bins; b++)
+        histogram.add(RowFactory.create(scope, scopeValue, name, b, (double) b / bins,
+            (double) (b + 1) / bins, binCounts[b]));
+    }
+    return new Collected(stats, histogram, bins);
+  }
+
+  /** The smallest value whose cumulative count reaches ceil(p * n) (nearest-rank quantile). */
+  static double nearestRank(TreeMap<Double, Long> byKey, long n, double p) {
+    long rank = Math.max(1, (long) Math.ceil(p * n - 1e-9));
+    long seen = 0;
+    for (Map.Entry<Double, Long> e : byKey.entrySet()) {
+      seen += e.getValue();
+      if (seen >= rank) return e.getKey();
+    }
+    return byKey.lastKey();
   }
 
   public static final StructType STATS_SCHEMA =
@@ -104,7 +181,7 @@ public final class LabelStats {
           .add("q50", DataTypes.DoubleType, true)
           .add("q75", DataTypes.DoubleType, true)
           .add("q95", DataTypes.DoubleType, true)
-          .add("distinct_values_approx", DataTypes.LongType, false)
+          .add("distinct_values", DataTypes.LongType, false)
           .add("out_of_range", DataTypes.LongType, false);
 
   public static final StructType HISTOGRAM_SCHEMA =
@@ -117,37 +194,9 @@ public final class LabelStats {
           .add("bin_high", DataTypes.DoubleType, false)
           .add("messages", DataTypes.LongType, false);
 
-  /** The aggregate, computed once and held on the driver (a few thousand rows at most). */
-  public record Collected(List<Row> rows, int bins) {}
-
-  public static Collected collect(Dataset<Row> aggregate, int bins) {
-    return new Collected(aggregate.collectAsList(), bins);
-  }
-
   /** Per scope and label: counts, mean, standard deviation (sample), min, max, quantiles. */
   public static Dataset<Row> stats(org.apache.spark.sql.SparkSession spark, Collected c) {
-    List<Row> out = new ArrayList<>();
-    for (Row r : c.rows()) {
-      List<Double> q = r.isNullAt(r.fieldIndex("quantiles")) ? null : r.getList(r.fieldIndex("quantiles"));
-      Object[] v = new Object[STATS_SCHEMA.size()];
-      int i = 0;
-      v[i++] = r.getAs("scope");
-      v[i++] = r.getAs("scope_value");
-      v[i++] = r.getAs("name");
-      v[i++] = LabelKinds.kindOf(r.getAs("name"));
-      v[i++] = r.getAs("messages_with_label");
-      v[i++] = r.getAs("messages_with_value");
-      v[i++] = r.getAs("reviews");
-      v[i++] = stable(r.getAs("mean"));
-      v[i++] = stable(r.getAs("stddev"));
-      v[i++] = r.getAs("min");
-      v[i++] = r.getAs("max");
-      for (int k = 0; k < QUANTILE_NAMES.length; k++) v[i++] = q == null ? null : q.get(k);
-      v[i++] = r.getAs("distinct_values");
-      v[i++] = r.getAs("out_of_range");
-      out.add(RowFactory.create(v));
-    }
-    return spark.createDataFrame(out, STATS_SCHEMA);
+    return spark.createDataFrame(c.stats(), STATS_SCHEMA);
   }
 
   /**
@@ -161,23 +210,22 @@ public final class LabelStats {
 
   /** Histogram of the label means on 0..1: equal-width bins, the last one closed at 1. */
   public static Dataset<Row> histogram(org.apache.spark.sql.SparkSession spark, Collected c) {
-    List<Row> out = new ArrayList<>();
-    for (Row r : c.rows()) {
-      for (int b = 0; b < c.bins(); b++) {
-        out.add(
-            RowFactory.create(
-                r.getAs("scope"), r.getAs("scope_value"), r.getAs("name"), b,
-                (double) b / c.bins(), (double) (b + 1) / c.bins(), r.<Long>getAs("bin_" + b)));
-      }
-    }
-    return spark.createDataFrame(out, HISTOGRAM_SCHEMA);
+    return spark.createDataFrame(c.histogram(), HISTOGRAM_SCHEMA);
+  }
+
+  /** Distinct values of each label over all messages (the stats rows carry no schema). */
+  public static Map<String, Long> distinctValues(Collected c) {
+    int idx = STATS_SCHEMA.fieldIndex("distinct_values");
+    Map<String, Long> out = new TreeMap<>();
+    for (Row r : c.stats()) if ("all".equals(r.getString(0))) out.put(r.getString(2), r.getLong(idx));
+    return out;
   }
 
   /** Label names that occur in the aggregate, sorted. */
   public static List<String> names(Collected c) {
-    return c.rows().stream()
-        .filter(r -> "all".equals(r.getAs("scope")))
-        .map(r -> r.<String>getAs("name"))
+    return c.stats().stream()
+        .filter(r -> "all".equals(r.getString(0)))
+        .map(r -> r.getString(2))
         .sorted()
         .toList();
   }

@@ -23,7 +23,7 @@ class LabelStatsTest {
 
   @BeforeAll
   static void setUp() {
-    agg = LabelStats.collect(LabelStats.aggregate(Fixtures.labels(), 4), 4);
+    agg = LabelStats.compute(Fixtures.labels(), 4);
     stats = LabelStats.stats(TestSpark.get(), agg).cache();
   }
 
@@ -50,6 +50,7 @@ class LabelStatsTest {
     assertEquals(0.25, q.<Double>getAs("q05"), 1e-12);
     assertEquals(1.0, q.<Double>getAs("q95"), 1e-12);
     assertEquals(0L, q.<Long>getAs("out_of_range"));
+    assertEquals(4L, q.<Long>getAs("distinct_values"));
   }
 
   @Test
@@ -79,7 +80,7 @@ class LabelStatsTest {
   @Test
   void outOfRangeValuesAreCountedNotBinned() {
     Dataset<Row> df = Msg.table(Msg.prompt("X", "u").label("humor", 1.5, 1), Msg.prompt("Y", "u").label("humor", 0.0, 1));
-    LabelStats.Collected c = LabelStats.collect(LabelStats.aggregate(df, 2), 2);
+    LabelStats.Collected c = LabelStats.compute(df, 2);
     Row r = LabelStats.stats(TestSpark.get(), c).filter(col("scope").equalTo("all")).first();
     assertEquals(1L, r.<Long>getAs("out_of_range"));
     long binned = LabelStats.histogram(TestSpark.get(), c).filter(col("scope").equalTo("all"))

@@ -94,4 +94,18 @@ class LeaderboardTest {
     assertEquals(List.of("total"), noTime.select("time_frame").distinct().collectAsList().stream()
         .map(r -> r.getString(0)).toList());
   }
+
+  @Test
+  void metadataWithoutDatesOrUsers() {
+    // Like the en_100 sample: no created_date, no user_id, no labels.
+    java.util.Map<String, Object> meta =
+        org.oasst.pipeline.quality.QualityStage.leaderboardMeta(null, 30, 1167, 1167, List.of());
+    assertNull(meta.get("reference_time"));
+    assertEquals(List.of("day", "week", "month"), meta.get("unavailable_time_frames"));
+    assertEquals(1167L, meta.get("messages_without_user_id_excluded"));
+    assertEquals(Leaderboard.TROLL_LABELS, meta.get("troll_score_labels_absent_from_input"));
+    assertEquals(List.of("simple_labels", "full_labels", "rankings"),
+        List.copyOf(((java.util.Map<?, ?>) meta.get("leader_score_unavailable_terms")).keySet()));
+    assertEquals(Boolean.FALSE, meta.get("leader_score_complete"));
+  }
 }
