@@ -1,0 +1,69 @@
+package org.oasst.pipeline.core.io;
+
+import static org.apache.spark.sql.functions.array_sort;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.map_entries;
+import static org.apache.spark.sql.functions.shiftrightunsigned;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.to_json;
+import static org.apache.spark.sql.functions.xxhash64;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.MapType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * An order-independent content fingerprint: every row is hashed (xxhash64 over all columns) and the
+ * hashes are summed, so the result does not depend on partitioning or row order, and one aggregation
+ * yields both the row count and the fingerprint.
+ */
+public final class Fingerprint {
+  private Fingerprint() {}
+
+  public record Result(long rows, String fingerprint) {}
+
+  public static Result of(Dataset<Row> df) {
+    List<Column> hashed = new ArrayList<>();
+    for (StructField f : df.schema().fields()) hashed.add(hashable(col("`" + f.name() + "`"), f.dataType()));
+    // Spark refuses to hash maps (their entry order is not defined): hash their sorted entries instead.
+    Column rowHash = hashed.isEmpty() ? lit(0L) : xxhash64(hashed.toArray(new Column[0]));
+    // Sum the two 32-bit halves separately: each sum fits in a long for any realistic row count,
+    // where one 64-bit sum would overflow.
+    Row r =
+        df.select(rowHash.as("h"))
+            .agg(
+                count(lit(1)),
+                sum(col("h").bitwiseAND(0xFFFFFFFFL)),
+                sum(shiftrightunsigned(col("h"), 32)))
+            .first();
+    long rows = r.getLong(0);
+    long low = r.isNullAt(1) ? 0 : r.getLong(1);
+    long high = r.isNullAt(2) ? 0 : r.getLong(2);
+    return new Result(rows, String.format("%016x%016x%08x", high, low, rows & 0xFFFFFFFFL));
+  }
+
+  private static Column hashable(Column c, DataType type) {
+    if (containsMap(type)) {
+      return type instanceof MapType ? to_json(array_sort(map_entries(c))) : to_json(c);
+    }
+    return c;
+  }
+
+  private static boolean containsMap(DataType type) {
+    if (type instanceof MapType) return true;
+    if (type instanceof ArrayType) return containsMap(((ArrayType) type).elementType());
+    if (type instanceof StructType) {
+      for (StructField f : ((StructType) type).fields()) if (containsMap(f.dataType())) return true;
+    }
+    return false;
+  }
+}

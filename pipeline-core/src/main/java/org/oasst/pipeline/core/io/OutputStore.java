@@ -1,0 +1,271 @@
+package org.oasst.pipeline.core.io;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.to_json;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.function.Function;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.MapType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * One output folder and its {@code manifest.json}. Every write goes to a staging folder under
+ * {@code DIR/_staging/} first and is moved into place only once it is complete, so a run that fails
+ * or is killed leaves either the previous complete output or none, never a partial one that looks
+ * finished. The store works on any Hadoop file system, so the same code writes to a local disk or to
+ * a cluster's storage.
+ */
+public final class OutputStore {
+  public static final String MANIFEST = "manifest.json";
+  private static final String STAGING = "_staging";
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final SparkSession spark;
+  private final Path root;
+  private final FileSystem fs;
+  private final String runId = UUID.randomUUID().toString();
+  private final Map<String, Object> manifest;
+
+  public OutputStore(SparkSession spark, String outputDir) {
+    this.spark = spark;
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    try {
+      Path dir = new Path(outputDir);
+      this.fs = dir.getFileSystem(hadoop);
+      this.root = fs.makeQualified(dir);
+      this.manifest = readManifest();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open output folder " + outputDir, e);
+    }
+  }
+
+  public SparkSession spark() {
+    return spark;
+  }
+
+  /** The full path (URI string) of {@code DIR/relPath}. */
+  public String path(String relPath) {
+    return new Path(root, relPath).toString();
+  }
+
+  public boolean exists(String relPath) {
+    try {
+      return fs.exists(new Path(root, relPath));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A Parquet table written earlier, by this run or a previous one. */
+  public Dataset<Row> read(String relPath) {
+    if (!exists(relPath)) {
+      throw new MissingOutputException(
+          "no " + relPath + " under " + root + ": run the stage that produces it first");
+    }
+    return spark.read().parquet(path(relPath));
+  }
+
+  /** Writes a Parquet table atomically and records its rows, schema and fingerprint. */
+  public OutputInfo writeTable(String relPath, Dataset<Row> df) {
+    return writeAtomically(
+        relPath,
+        staging -> {
+          df.write().mode(SaveMode.ErrorIfExists).parquet(staging);
+          // Fingerprint what was written, not the plan that produced it: a second, cheap columnar scan
+          // instead of re-running the upstream computation.
+          Dataset<Row> written = spark.read().parquet(staging);
+          Fingerprint.Result fp = Fingerprint.of(written);
+          OutputInfo info = new OutputInfo(relPath, fp.rows(), written.schema().simpleString(), fp.fingerprint());
+          recordOutput(info);
+          return info;
+        });
+  }
+
+  /** As {@link #writeTable}, plus a single-file CSV copy at {@code DIR/relPath.csv} for spreadsheets. */
+  public OutputInfo writeTableWithCsv(String relPath, Dataset<Row> df) {
+    OutputInfo info = writeTable(relPath, df);
+    Dataset<Row> written = read(relPath);
+    writeAtomically(
+        relPath + ".csv",
+        staging -> {
+          String parts = staging + ".parts";
+          flattenForCsv(written)
+              .coalesce(1)
+              .write()
+              .option("header", "true")
+              .option("escape", "\"")
+              .csv(parts);
+          moveSinglePart(new Path(parts), new Path(staging), ".csv");
+          return null;
+        });
+    return info;
+  }
+
+  /** A small text file (a dataset card, a metadata document), written atomically. */
+  public void writeText(String relPath, String content) {
+    writeAtomically(
+        relPath,
+        staging -> {
+          try (OutputStream out = fs.create(new Path(staging), false)) {
+            out.write(content.getBytes(StandardCharsets.UTF_8));
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+          return null;
+        });
+  }
+
+  public String readText(String relPath) {
+    try (InputStream in = fs.open(new Path(root, relPath))) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Lets {@code writer} fill a staging path (a file or a folder, its choice) and moves the result to
+   * {@code DIR/relPath}, replacing what was there, only if the writer returned normally.
+   */
+  public <T> T writeAtomically(String relPath, Function<String, T> writer) {
+    Path target = new Path(root, relPath);
+    Path staging = new Path(new Path(root, STAGING + "/" + runId), relPath);
+    try {
+      fs.delete(staging, true);
+      fs.mkdirs(staging.getParent());
+      T result = writer.apply(staging.toString());
+      replace(staging, target);
+      return result;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + target, e);
+    } finally {
+      cleanStaging();
+    }
+  }
+
+  /** A top-level manifest section (inputs, reconciliation, findings...). */
+  public synchronized void recordSection(String key, Object jsonable) {
+    manifest.put(key, JSON.convertValue(jsonable, Object.class));
+  }
+
+  public synchronized Object section(String key) {
+    return manifest.get(key);
+  }
+
+  /** Every output recorded so far, by relative path. */
+  @SuppressWarnings("unchecked")
+  public synchronized Map<String, Map<String, Object>> outputs() {
+    Object o = manifest.get("outputs");
+    return o instanceof Map ? (Map<String, Map<String, Object>>) o : new TreeMap<>();
+  }
+
+  /** Writes {@code manifest.json} (atomically) with everything recorded so far. */
+  public synchronized void commitManifest() {
+    try {
+      String text = JSON.writeValueAsString(manifest);
+      writeText(MANIFEST, text + "\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private synchronized void recordOutput(OutputInfo info) {
+    Map<String, Map<String, Object>> outputs = new TreeMap<>(outputs());
+    Map<String, Object> entry = new LinkedHashMap<>();
+    entry.put("path", info.path());
+    entry.put("rows", info.rows());
+    entry.put("schema", info.schema());
+    entry.put("fingerprint", info.fingerprint());
+    outputs.put(info.path(), entry);
+    manifest.put("outputs", outputs);
+  }
+
+  private Map<String, Object> readManifest() throws IOException {
+    Path file = new Path(root, MANIFEST);
+    if (!fs.exists(file)) return new LinkedHashMap<>();
+    try (InputStream in = fs.open(file)) {
+      return JSON.readValue(in, new TypeReference<LinkedHashMap<String, Object>>() {});
+    } catch (IOException e) {
+      throw new IOException("the existing " + file + " is not a readable manifest: " + e.getMessage(), e);
+    }
+  }
+
+  private void replace(Path staging, Path target) throws IOException {
+    fs.mkdirs(target.getParent());
+    Path old = null;
+    if (fs.exists(target)) {
+      old = new Path(staging.getParent(), staging.getName() + ".replaced-" + UUID.randomUUID());
+      if (!fs.rename(target, old)) throw new IOException("cannot move aside " + target);
+    }
+    if (!fs.rename(staging, target)) {
+      if (old != null) fs.rename(old, target);
+      throw new IOException("cannot move " + staging + " into place at " + target);
+    }
+    if (old != null) fs.delete(old, true);
+  }
+
+  private void cleanStaging() {
+    try {
+      Path mine = new Path(root, STAGING + "/" + runId);
+      fs.delete(mine, true);
+      Path all = new Path(root, STAGING);
+      FileStatus[] left = fs.exists(all) ? fs.listStatus(all) : new FileStatus[0];
+      if (left.length == 0) fs.delete(all, true);
+    } catch (IOException ignored) {
+      // Staging leftovers never look like outputs; the next run of the same stage replaces them.
+    }
+  }
+
+  private void moveSinglePart(Path partsDir, Path file, String suffix) {
+    try {
+      List<Path> parts = new ArrayList<>();
+      for (FileStatus st : fs.listStatus(partsDir)) {
+        if (st.getPath().getName().startsWith("part-")) parts.add(st.getPath());
+      }
+      if (parts.size() != 1) throw new IOException("expected one " + suffix + " part in " + partsDir + ", found " + parts.size());
+      if (!fs.rename(parts.get(0), file)) throw new IOException("cannot move " + parts.get(0));
+      fs.delete(partsDir, true);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** CSV has no nested types: maps, arrays and structs are written as JSON text. */
+  static Dataset<Row> flattenForCsv(Dataset<Row> df) {
+    List<Column> cols = new ArrayList<>();
+    for (StructField f : df.schema().fields()) {
+      Column c = col("`" + f.name() + "`");
+      boolean nested =
+          f.dataType() instanceof MapType
+              || f.dataType() instanceof ArrayType
+              || f.dataType() instanceof StructType;
+      cols.add(nested ? to_json(c).as(f.name()) : c);
+    }
+    return df.select(cols.toArray(new Column[0]));
+  }
+}
