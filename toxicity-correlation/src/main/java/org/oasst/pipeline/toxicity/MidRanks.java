@@ -93,7 +93,7 @@ public final class MidRanks {
       }
     }
     List<StructField> fields = new ArrayList<>();
-    fields.add(DataTypes.createStructField("_pid", DataTypes.IntegerType, false));
+    fields.add(DataTypes.createStructField("_opid", DataTypes.IntegerType, false));
     fields.add(DataTypes.createStructField("_scope", DataTypes.StringType, false));
     for (int j = 0; j < partners.size(); j++) fields.add(DataTypes.createStructField("o" + j, DataTypes.LongType, false));
     for (int j = 0; j < partners.size(); j++) fields.add(DataTypes.createStructField("n" + j, DataTypes.LongType, false));
@@ -103,7 +103,7 @@ public final class MidRanks {
         Window.partitionBy(col("_pid"), col(scopeCol)).orderBy(col(x)).rowsBetween(Window.unboundedPreceding(), -1);
     Dataset<Row> withOffsets =
         ranged.join(org.apache.spark.sql.functions.broadcast(offsets),
-            ranged.col("_pid").equalTo(offsets.col("_pid")).and(ranged.col(scopeCol).equalTo(offsets.col("_scope"))));
+            ranged.col("_pid").equalTo(offsets.col("_opid")).and(ranged.col(scopeCol).equalTo(offsets.col("_scope"))));
     List<Column> out = new ArrayList<>();
     out.add(ranged.col(scopeCol).as(scopeCol));
     out.add(ranged.col(x).as(x));
