@@ -75,8 +75,10 @@ public final class Correlations {
             .unionByName(in.where(col("lang").isNotNull()).withColumn("scope", col("lang")))
             .drop("lang");
 
-    for (String l : lcols) scoped = MidRanks.addCenteredRanks(scoped, "scope", l, dcols);
-    for (String d : dcols) scoped = MidRanks.addCenteredRanks(scoped, "scope", d, lcols);
+    java.util.LinkedHashMap<String, List<String>> partners = new java.util.LinkedHashMap<>();
+    for (String l : lcols) partners.put(l, dcols);
+    for (String d : dcols) partners.put(d, lcols);
+    scoped = MidRanks.addCenteredRanks(scoped, "scope", partners);
 
     List<String> fieldNames = List.of(scoped.columns());
     int nl = lcols.size(), nd = dcols.size();
