@@ -1,1 +1,0 @@
-package org.oasst.pipeline.jobs;
