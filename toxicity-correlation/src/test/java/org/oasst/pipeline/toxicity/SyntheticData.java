@@ -23,7 +23,7 @@ final class SyntheticData {
       try {
         Path dir = Files.createTempDirectory("tox-synth");
         String file = dir.resolve("synth.trees.jsonl").toString();
-        Synth.write(null, SynthOptions.of(1500).withSeed(11), file);
+        Synth.write(null, SynthOptions.of(2500).withSeed(11), file);
         messages =
             OasstReader.read(TestSpark.get(), List.of(file), ReadOptions.defaults()).messages()
                 .persist(StorageLevel.MEMORY_AND_DISK());

@@ -21,25 +21,32 @@ public final class ToxicityScorerModel implements Serializable {
   private static final long serialVersionUID = 1L;
   public static final String FILE = "model.bin";
   public static final String META = "model.json";
-  private static final int FORMAT = 1;
+  private static final int FORMAT = 3;
 
   private final List<String> categories;
   private final int dims;
   private final Map<String, Integer> vocab;
   private final float[] vectors; // vocab.size() x dims, row-major
+  private final float[] wordScores; // per word: first-stage toxicity direction, or null
+  private final double wordThreshold;
   private final double[] featureMean;
   private final double[] featureScale;
   private final double[][] weights; // [category][feature], last feature is the intercept
+  private final double[][] calibration; // [category] = {a, b}: score = clip(a + b * sigmoid(z))
 
   public ToxicityScorerModel(List<String> categories, int dims, Map<String, Integer> vocab, float[] vectors,
-      double[] featureMean, double[] featureScale, double[][] weights) {
+      float[] wordScores, double wordThreshold, double[] featureMean, double[] featureScale, double[][] weights,
+      double[][] calibration) {
     this.categories = List.copyOf(categories);
     this.dims = dims;
     this.vocab = vocab;
     this.vectors = vectors;
+    this.wordScores = wordScores;
+    this.wordThreshold = wordThreshold;
     this.featureMean = featureMean;
     this.featureScale = featureScale;
     this.weights = weights;
+    this.calibration = calibration;
   }
 
   public List<String> categories() {
@@ -54,26 +61,45 @@ public final class ToxicityScorerModel implements Serializable {
     return vocab.size();
   }
 
-  /** Number of regression features: mean-pooled and max-pooled vectors, log length, known share. */
+  /**
+   * Number of regression features: mean-pooled and max-pooled word vectors, log length, share of
+   * known words, and three features of the per-word toxicity scores (max, mean of the top three,
+   * share of words above the threshold) that let a few toxic words in a long text count.
+   */
   public static int featureCount(int dims) {
-    return 2 * dims + 2;
+    return 2 * dims + 5;
   }
 
   /** Raw (unstandardized) features of a text. */
   public double[] rawFeatures(String text) {
-    return rawFeatures(text, vocab, vectors, dims);
+    return rawFeatures(text, vocab, vectors, dims, wordScores, wordThreshold);
   }
 
-  static double[] rawFeatures(String text, Map<String, Integer> vocab, float[] vectors, int dims) {
+  static double[] rawFeatures(String text, Map<String, Integer> vocab, float[] vectors, int dims,
+      float[] wordScores, double wordThreshold) {
     List<String> tokens = TextTokens.tokens(text);
     double[] f = new double[featureCount(dims)];
     double[] max = new double[dims];
     java.util.Arrays.fill(max, Double.NEGATIVE_INFINITY);
     int known = 0;
+    double top1 = Double.NEGATIVE_INFINITY, top2 = Double.NEGATIVE_INFINITY, top3 = Double.NEGATIVE_INFINITY;
+    int above = 0;
     for (String t : tokens) {
       Integer idx = vocab.get(t);
       if (idx == null) continue;
       known++;
+      if (wordScores != null) {
+        double ws = wordScores[idx];
+        if (ws > wordThreshold) above++;
+        if (ws > top1) {
+          top3 = top2;
+          top2 = top1;
+          top1 = ws;
+        } else if (ws > top2) {
+          top3 = top2;
+          top2 = ws;
+        } else if (ws > top3) top3 = ws;
+      }
       int base = idx * dims;
       for (int d = 0; d < dims; d++) {
         double v = vectors[base + d];
@@ -87,13 +113,35 @@ public final class ToxicityScorerModel implements Serializable {
     }
     f[2 * dims] = Math.log1p(tokens.size());
     f[2 * dims + 1] = tokens.isEmpty() ? 0 : (double) known / tokens.size();
+    if (wordScores != null && known > 0) {
+      f[2 * dims + 2] = top1;
+      double sum = top1;
+      int cnt = 1;
+      if (known > 1) {
+        sum += top2;
+        cnt++;
+      }
+      if (known > 2) {
+        sum += top3;
+        cnt++;
+      }
+      f[2 * dims + 3] = sum / cnt;
+      f[2 * dims + 4] = (double) above / known;
+    }
     return f;
   }
 
   /** Predicted scores in [0, 1], one per category, in {@link #categories()} order. */
   public double[] predict(String text) {
-    double[] raw = rawFeatures(text);
-    double[] out = new double[categories.size()];
+    double[] s = uncalibrated(rawFeatures(text), featureMean, featureScale, weights);
+    for (int c = 0; c < s.length; c++)
+      s[c] = Math.max(0.0, Math.min(1.0, calibration[c][0] + calibration[c][1] * s[c]));
+    return s;
+  }
+
+  /** sigmoid of the regression's logit, per category. */
+  static double[] uncalibrated(double[] raw, double[] featureMean, double[] featureScale, double[][] weights) {
+    double[] out = new double[weights.length];
     for (int c = 0; c < out.length; c++) {
       double[] w = weights[c];
       double z = w[w.length - 1];
@@ -123,10 +171,14 @@ public final class ToxicityScorerModel implements Serializable {
           out.write(b);
         }
         for (float v : vectors) out.writeFloat(v);
+        out.writeBoolean(wordScores != null);
+        if (wordScores != null) for (float v : wordScores) out.writeFloat(v);
+        out.writeDouble(wordThreshold);
         writeArray(out, featureMean);
         writeArray(out, featureScale);
         out.writeInt(weights.length);
         for (double[] w : weights) writeArray(out, w);
+        for (double[] cal : calibration) writeArray(out, cal);
       }
       try (var out = fs.create(new Path(d, META), true)) {
         out.write(summaryJson.getBytes(StandardCharsets.UTF_8));
@@ -155,11 +207,19 @@ public final class ToxicityScorerModel implements Serializable {
       }
       float[] vectors = new float[nw * dims];
       for (int i = 0; i < vectors.length; i++) vectors[i] = in.readFloat();
+      float[] wordScores = null;
+      if (in.readBoolean()) {
+        wordScores = new float[nw];
+        for (int i = 0; i < nw; i++) wordScores[i] = in.readFloat();
+      }
+      double wordThreshold = in.readDouble();
       double[] mean = readArray(in);
       double[] scale = readArray(in);
       double[][] weights = new double[in.readInt()][];
       for (int i = 0; i < weights.length; i++) weights[i] = readArray(in);
-      return new ToxicityScorerModel(List.of(cats), dims, vocab, vectors, mean, scale, weights);
+      double[][] calibration = new double[weights.length][];
+      for (int i = 0; i < weights.length; i++) calibration[i] = readArray(in);
+      return new ToxicityScorerModel(List.of(cats), dims, vocab, vectors, wordScores, wordThreshold, mean, scale, weights, calibration);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException("cannot read toxicity scorer model " + file + " (toxicity.model_path)", e);
     }
