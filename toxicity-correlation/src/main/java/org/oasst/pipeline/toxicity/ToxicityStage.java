@@ -37,6 +37,7 @@ public final class ToxicityStage {
     if (!o.scorer().modelPath().isBlank()) {
       model = ToxicityScorerModel.load(o.scorer().modelPath(), spark.sparkContext().hadoopConfiguration());
       scorerInfo.put("model", "loaded from " + o.scorer().modelPath());
+      scorerInfo.put("evaluation_note", "a loaded model is evaluated on this input's held-out trees, which its own training may have seen");
     } else if (o.scorer().enabled()) {
       long available = ToxicityScorer.trainingCount(messages, o.scorer());
       if (available >= o.scorer().minTrain()) {
