@@ -1,0 +1,51 @@
+package org.oasst.pipeline.jobs;
+
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.oasst.pipeline.core.io.OutputStore;
+
+/**
+ * A stand-in for a multi-stage run, for the killed-run test while the program has no {@code run}
+ * command: writes {@code tables} tables of CPU-heavy rows through the product's OutputStore,
+ * committing the manifest after each one as a stage does. Started in its own JVM (runnable jar plus
+ * test classes) so that it can be killed.
+ *
+ * <p>Arguments: DIR TABLES ROWS_PER_TABLE. Table {@code i} has {@code ROWS_PER_TABLE + i} rows, so
+ * that every table and every run size has its own row count.
+ */
+public final class StoreWritingJob {
+  private StoreWritingJob() {}
+
+  public static void main(String[] args) {
+    String dir = args[0];
+    int tables = Integer.parseInt(args[1]);
+    long rows = Long.parseLong(args[2]);
+    SparkSession spark =
+        SparkSession.builder()
+            .master("local[2]")
+            .appName("store-writing-job")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "4")
+            .getOrCreate();
+    spark.sparkContext().setLogLevel("WARN");
+    try {
+      OutputStore store = new OutputStore(spark, dir);
+      for (int i = 0; i < tables; i++) {
+        long n = rows + i;
+        // sha2 over a few rounds makes each table take seconds on two cores, so a kill lands mid-write
+        Dataset<Row> table =
+            spark.range(0, n, 1, 8)
+                .selectExpr("id", "sha2(sha2(sha2(cast(id AS string), 256), 256), 512) AS digest",
+                    "id % 97 AS bucket");
+        String path = i % 2 == 0 ? "tables/t" + i : "analysis/t" + i;
+        if (i % 3 == 2) store.writeTableWithCsv(path, table);
+        else store.writeTable(path, table);
+        store.commitManifest();
+        System.err.println("[store-writing-job] committed " + path + " rows=" + n);
+      }
+    } finally {
+      spark.stop();
+    }
+  }
+}
