@@ -73,24 +73,30 @@ final class ItProcesses implements AutoCloseable {
     }
   }
 
-  /** A started JVM with its combined stdout and stderr in a log file. */
-  record Started(String name, Process process, Path log) {
+  /** A started JVM with its stdout and its stderr (Spark's logs and progress bars) in two files. */
+  record Started(String name, Process process, Path out, Path log) {
+    /** What the program printed on stdout (results), without Spark's interleaved console output. */
+    String outText() {
+      return read(out);
+    }
+
+    /** stderr: Spark's logs, the program's progress lines and errors. */
     String logText() {
-      try {
-        return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
-      } catch (IOException e) {
-        // a log still being written can hold a partial UTF-8 sequence at its end
-        try {
-          return new String(Files.readAllBytes(log), StandardCharsets.ISO_8859_1);
-        } catch (IOException again) {
-          throw new UncheckedIOException(again);
-        }
-      }
+      return read(log);
     }
 
     String logTail(int chars) {
-      String t = logText();
+      String t = "stdout:\n" + outText() + "\nstderr:\n" + logText();
       return t.length() <= chars ? t : "..." + t.substring(t.length() - chars);
+    }
+
+    private static String read(Path file) {
+      try {
+        // ISO-8859-1 never fails on a log still being written (a cut UTF-8 sequence at its end)
+        return Files.exists(file) ? new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1) : "";
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
   }
 
@@ -120,12 +126,13 @@ final class ItProcesses implements AutoCloseable {
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
     pb.environment().putAll(env);
     pb.directory(workDir.toFile());
+    Path out = logDir.resolve(name + ".out");
     Path log = logDir.resolve(name + ".log");
-    pb.redirectErrorStream(true);
-    pb.redirectOutput(log.toFile());
+    pb.redirectOutput(out.toFile());
+    pb.redirectError(log.toFile());
     try {
       Files.writeString(logDir.resolve(name + ".cmd"), String.join(" ", command) + "\n");
-      Started s = new Started(name, pb.start(), log);
+      Started s = new Started(name, pb.start(), out, log);
       started.add(s);
       return s;
     } catch (IOException e) {
@@ -202,6 +209,15 @@ final class ItProcesses implements AutoCloseable {
   }
 
   static void assertLogContains(Started s, String needle) {
-    assertTrue(s.logText().contains(needle), s.name() + " log lacks '" + needle + "':\n" + s.logTail(4000));
+    assertTrue(s.logText().contains(needle), s.name() + " stderr lacks '" + needle + "':\n" + s.logTail(4000));
+  }
+
+  static void assertOutContains(Started s, String needle) {
+    assertTrue(s.outText().contains(needle), s.name() + " stdout lacks '" + needle + "':\n" + s.logTail(4000));
+  }
+
+  /** A folder for one test class's process logs, kept after the run for a post-mortem. */
+  static Path logDir(Class<?> testClass) {
+    return buildDir().resolve("it-logs").resolve(testClass.getSimpleName());
   }
 }

@@ -36,7 +36,7 @@ class KilledRunIT {
 
   @BeforeAll
   static void setUp() {
-    processes = new ItProcesses(temp.resolve("logs"));
+    processes = new ItProcesses(ItProcesses.logDir(KilledRunIT.class));
   }
 
   @AfterAll

@@ -30,7 +30,7 @@ class PackagingIT {
 
   @BeforeAll
   static void setUp() {
-    processes = new ItProcesses(temp.resolve("logs"));
+    processes = new ItProcesses(ItProcesses.logDir(PackagingIT.class));
   }
 
   @AfterAll
@@ -87,13 +87,13 @@ class PackagingIT {
     Path cwd = Files.createDirectories(temp.resolve("cwd"));
     ItProcesses.Started help = processes.start("jar-help", List.of(), List.of("-jar", ItProcesses.fatJar().toString(), "--help"), Map.of(), cwd);
     assertEquals(0, ItProcesses.waitFor(help, Duration.ofSeconds(60)), help.logText());
-    ItProcesses.assertLogContains(help, "usage: oasst-pipeline <command>");
+    ItProcesses.assertOutContains(help, "usage: oasst-pipeline <command>");
 
     ItProcesses.Started job = processes.start("jar-sql", List.of(),
         List.of("-jar", ItProcesses.fatJar().toString(), "sql", "--output", out.toString(), "--format", "csv",
             "SELECT count(*) AS n, sum(value) AS spam FROM labels"),
         Map.of(), cwd);
     assertEquals(0, ItProcesses.waitFor(job, Duration.ofSeconds(100)), job.logTail(6000));
-    ItProcesses.assertLogContains(job, "n,spam\n1234,617.0");
+    ItProcesses.assertOutContains(job, "n,spam\n1234,617.0\n");
   }
 }

@@ -41,7 +41,7 @@ class StandaloneClusterIT {
 
   @BeforeAll
   static void startCluster() throws IOException {
-    processes = new ItProcesses(temp.resolve("logs"));
+    processes = new ItProcesses(ItProcesses.logDir(StandaloneClusterIT.class));
     Path sparkHome = ItProcesses.sparkHome();
     String sparkJars = sparkHome.resolve("jars").toString() + "/*";
     int masterPort = ItProcesses.freePort();
@@ -141,9 +141,8 @@ class StandaloneClusterIT {
     int code = ItProcesses.waitFor(job, JOB_TIMEOUT);
     assertEquals(0, code, "spark-submit failed:\n" + job.logTail(6000));
 
+    ItProcesses.assertOutContains(job, "n,trees,total,prompter\n" + n + ",37," + expectedSum + "," + expectedPrompter + "\n");
     String log = job.logText();
-    assertTrue(log.contains("n,trees,total,prompter"), log);
-    assertTrue(log.contains(n + ",37," + expectedSum + "," + expectedPrompter), "wrong answer in:\n" + job.logTail(3000));
     // the driver really talked to the standalone master, not to a local master
     assertTrue(log.contains("Connecting to master " + masterUrl) || log.contains("Connected to Spark cluster"), job.logTail(6000));
 
