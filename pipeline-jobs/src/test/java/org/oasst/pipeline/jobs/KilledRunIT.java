@@ -28,7 +28,7 @@ import org.oasst.pipeline.core.TestSpark;
  * wrote over an earlier complete run, every output of that run is still there and still complete.
  */
 class KilledRunIT {
-  private static final Duration RUN_TIMEOUT = Duration.ofSeconds(100);
+  private static final Duration RUN_TIMEOUT = Duration.ofSeconds(115);
   private static final Duration KILL_POINT_TIMEOUT = Duration.ofSeconds(90);
 
   @TempDir static Path temp;
@@ -96,8 +96,8 @@ class KilledRunIT {
     SparkSession spark = TestSpark.get();
     Path dir = temp.resolve("writer-output");
     int tables = 5;
-    long smaller = 300_000;
-    long bigger = 400_000; // the killed runs write other row counts than the complete one
+    long smaller = 100_000;
+    long bigger = 150_000; // the killed runs write other row counts than the complete one
 
     // 1. a first run killed while writing its second table: nothing half-written may look complete
     killMidWrite(startWriter("writer-killed-fresh", dir, tables, bigger), dir, "one output committed", committedAtLeast(dir, 1));

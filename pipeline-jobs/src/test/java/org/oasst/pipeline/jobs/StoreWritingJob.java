@@ -33,10 +33,10 @@ public final class StoreWritingJob {
       OutputStore store = new OutputStore(spark, dir);
       for (int i = 0; i < tables; i++) {
         long n = rows + i;
-        // sha2 over a few rounds makes each table take seconds on two cores, so a kill lands mid-write
+        // a digest column gives each write some CPU work, so the kill-point poller sees it in progress
         Dataset<Row> table =
-            spark.range(0, n, 1, 8)
-                .selectExpr("id", "sha2(sha2(sha2(cast(id AS string), 256), 256), 512) AS digest",
+            spark.range(0, n, 1, 4)
+                .selectExpr("id", "sha2(cast(id AS string), 256) AS digest",
                     "id % 97 AS bucket");
         String path = i % 2 == 0 ? "tables/t" + i : "analysis/t" + i;
         if (i % 3 == 2) store.writeTableWithCsv(path, table);
