@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.oasst.pipeline.core.TestSpark;
@@ -84,10 +85,16 @@ class KilledRunIT {
   }
 
   private static ItProcesses.Started startWriter(String name, Path dir, int tables, long rows) throws IOException {
+    return startWriter(name, dir, tables, rows, 1);
+  }
+
+  private static ItProcesses.Started startWriter(String name, Path dir, int tables, long rows, int tablesPerCommit)
+      throws IOException {
     List<String> jvm = new ArrayList<>(ItProcesses.javaOpens());
     jvm.addAll(List.of("-Xmx1g", "-cp",
         ItProcesses.classpath(ItProcesses.fatJar(), ItProcesses.buildDir().resolve("test-classes"))));
-    List<String> args = List.of(StoreWritingJob.class.getName(), dir.toString(), String.valueOf(tables), String.valueOf(rows));
+    List<String> args = List.of(StoreWritingJob.class.getName(), dir.toString(), String.valueOf(tables),
+        String.valueOf(rows), String.valueOf(tablesPerCommit));
     return processes.start(name, jvm, args, Map.of(), Files.createDirectories(temp.resolve("cwd")));
   }
 
@@ -128,6 +135,24 @@ class KilledRunIT {
       assertTrue(rows == completed.manifestRows(previous) || rows == completed.manifestRows(previous) + (bigger - smaller),
           previous + " has neither the old nor the new row count: " + rows);
     }
+  }
+
+  /**
+   * A stage that writes several tables and commits the manifest once at its end (as ingest does),
+   * killed after its first table was moved into place: that table must not be on disk without its
+   * manifest entry.
+   */
+  @Test
+  @Disabled("OutputStore gap (reported to the lead): writeTable moves an output into place but only a later "
+      + "commitManifest() records it, so a stage killed in between leaves a table folder without its manifest "
+      + "entry (or, over an earlier run, with the earlier run's row count). Enable once writeTable/"
+      + "writeAtomically commit the manifest entry together with the move.")
+  void stageKilledAfterItsFirstTableLeavesNoUnrecordedOutput() throws IOException {
+    SparkSession spark = TestSpark.get();
+    Path dir = temp.resolve("stage-output");
+    killMidWrite(startWriter("stage-killed", dir, 3, 100_000, 3), dir, "one table moved into place",
+        () -> !OutputFolderCheck.of(dir).tableFoldersOnDisk().isEmpty());
+    OutputFolderCheck.of(dir).assertConsistent(spark, false);
   }
 
   @Test

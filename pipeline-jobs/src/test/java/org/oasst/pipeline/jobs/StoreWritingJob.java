@@ -11,8 +11,10 @@ import org.oasst.pipeline.core.io.OutputStore;
  * committing the manifest after each one as a stage does. Started in its own JVM (runnable jar plus
  * test classes) so that it can be killed.
  *
- * <p>Arguments: DIR TABLES ROWS_PER_TABLE. Table {@code i} has {@code ROWS_PER_TABLE + i} rows, so
- * that every table and every run size has its own row count.
+ * <p>Arguments: DIR TABLES ROWS_PER_TABLE [TABLES_PER_COMMIT]. Table {@code i} has
+ * {@code ROWS_PER_TABLE + i} rows, so that every table and every run size has its own row count.
+ * TABLES_PER_COMMIT (default 1) is how many tables are written between two manifest commits: a stage
+ * such as ingest writes several tables and commits the manifest once at its end.
  */
 public final class StoreWritingJob {
   private StoreWritingJob() {}
@@ -21,6 +23,7 @@ public final class StoreWritingJob {
     String dir = args[0];
     int tables = Integer.parseInt(args[1]);
     long rows = Long.parseLong(args[2]);
+    int tablesPerCommit = args.length > 3 ? Integer.parseInt(args[3]) : 1;
     SparkSession spark =
         SparkSession.builder()
             .master("local[2]")
@@ -41,8 +44,11 @@ public final class StoreWritingJob {
         String path = i % 2 == 0 ? "tables/t" + i : "analysis/t" + i;
         if (i % 3 == 2) store.writeTableWithCsv(path, table);
         else store.writeTable(path, table);
-        store.commitManifest();
-        System.err.println("[store-writing-job] committed " + path + " rows=" + n);
+        System.err.println("[store-writing-job] wrote " + path + " rows=" + n);
+        if ((i + 1) % tablesPerCommit == 0 || i == tables - 1) {
+          store.commitManifest();
+          System.err.println("[store-writing-job] committed the manifest");
+        }
       }
     } finally {
       spark.stop();
