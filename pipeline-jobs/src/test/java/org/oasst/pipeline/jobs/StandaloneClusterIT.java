@@ -100,11 +100,18 @@ class StandaloneClusterIT {
         "--conf", "spark.ui.enabled=false",
         "--conf", "spark.executor.memory=512m",
         "--conf", "spark.cores.max=2",
-        "--conf", "spark.sql.shuffle.partitions=4",
-        "--class", "org.oasst.pipeline.jobs.OasstPipeline",
-        ItProcesses.thinJar().toString()));
+        "--conf", "spark.sql.shuffle.partitions=4"));
+    // the cluster settings the project ships (Kryo among them), as the README's spark-submit line uses them
+    Path clusterConf = repoDir().resolve("conf").resolve("spark-cluster.conf");
+    if (Files.isRegularFile(clusterConf)) args.addAll(List.of("--properties-file", clusterConf.toString()));
+    args.addAll(List.of("--class", "org.oasst.pipeline.jobs.OasstPipeline", ItProcesses.thinJar().toString()));
     args.addAll(programArgs);
     return processes.start(name, jvm, args, Map.of("SPARK_HOME", ItProcesses.sparkHome().toString()), temp);
+  }
+
+  private static Path repoDir() {
+    String dir = System.getProperty("oasst.repo.dir");
+    return (dir != null ? Path.of(dir) : ItProcesses.buildDir().getParent().getParent()).toAbsolutePath().normalize();
   }
 
   /** The executor logs of one application in the worker's work dir: proof that tasks ran there. */
