@@ -31,6 +31,7 @@ final class JsonlFileIterator implements Iterator<InternalRow> {
   private final List<InternalRow> lineRows = new ArrayList<>();
   private CountingInputStream raw;
   private InputStream decoded;
+  private InputStream gunzip;
   private ByteLineReader lines;
   private long lineNo;
   private boolean done;
@@ -81,7 +82,25 @@ final class JsonlFileIterator implements Iterator<InternalRow> {
   private void open() throws IOException {
     Path path = new Path(input.path());
     raw = new CountingInputStream(path.getFileSystem(conf).open(path, 1 << 16));
-    decoded = InputFile.GZIP.equals(input.container()) ? new GZIPInputStream(raw, 1 << 16) : raw;
+    if (InputFile.GZIP.equals(input.container())) {
+      gunzip = new GZIPInputStream(raw, 1 << 16);
+      ReadAheadInputStream readAhead = new ReadAheadInputStream(gunzip, input.path());
+      decoded = readAhead;
+      org.apache.spark.TaskContext task = org.apache.spark.TaskContext.get();
+      if (task != null) {
+        // A cancelled or failed task must not leave the helper thread behind.
+        task.addTaskCompletionListener(
+            (org.apache.spark.util.TaskCompletionListener) ctx -> {
+              try {
+                readAhead.close();
+              } catch (IOException ignored) {
+                // closing only stops the helper thread
+              }
+            });
+      }
+    } else {
+      decoded = raw;
+    }
     lines = new ByteLineReader(decoded);
   }
 
@@ -110,6 +129,7 @@ final class JsonlFileIterator implements Iterator<InternalRow> {
   private void finish() throws IOException {
     done = true;
     if (raw != null) {
+      decoded.close(); // stops the read-ahead thread before this thread touches the raw stream
       try {
         raw.drain();
       } catch (IOException ignored) {
@@ -117,7 +137,8 @@ final class JsonlFileIterator implements Iterator<InternalRow> {
       }
       stats.sizeBytes = raw.bytes();
       stats.checksum = raw.checksum();
-      decoded.close();
+      if (gunzip != null) gunzip.close();
+      raw.close();
     }
     if (stats.linesRead == 0) {
       // An empty file has no line (line 0); not counted as a quarantined line, so that lines_read
