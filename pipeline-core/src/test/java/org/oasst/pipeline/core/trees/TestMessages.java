@@ -1,16 +1,8 @@
 package org.oasst.pipeline.core.trees;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,8 +13,7 @@ import org.apache.spark.sql.SparkSession;
 import org.oasst.pipeline.core.schema.Tables;
 
 /**
- * Hand-made rows of the {@code messages} table for tests, and a plain-Jackson loader of a trees
- * export into such rows (independent of the project's reader).
+ * Hand-made rows of the {@code messages} table for tests.
  */
 public final class TestMessages {
   private TestMessages() {}
@@ -92,64 +83,5 @@ public final class TestMessages {
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < messages.size(); i++) rows.add(messages.get(i).toRow(i + 1));
     return spark.createDataFrame(rows, Tables.MESSAGES);
-  }
-
-  /** A trees export read with plain Jackson: one message per distinct message_id, first copy wins. */
-  public static List<M> fromTreesJsonl(Path file) {
-    ObjectMapper json = new ObjectMapper();
-    Map<String, M> byId = new LinkedHashMap<>();
-    try {
-      for (String line : Files.readAllLines(file)) {
-        if (line.isBlank()) continue;
-        JsonNode tree = json.readTree(line);
-        walk(tree.get("prompt"), text(tree, "message_tree_id"), text(tree, "tree_state"), byId);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return new ArrayList<>(byId.values());
-  }
-
-  private static void walk(JsonNode node, String treeId, String state, Map<String, M> byId) {
-    M m = msg(text(node, "message_id"), text(node, "parent_id"), text(node, "role"));
-    m.treeId = treeId;
-    m.treeState = state;
-    m.userId = text(node, "user_id");
-    String created = text(node, "created_date");
-    m.created = created == null ? null : Timestamp.from(OffsetDateTime.parse(created).toInstant());
-    m.text = text(node, "text");
-    m.lang = text(node, "lang");
-    m.reviewCount = node.hasNonNull("review_count") ? node.get("review_count").asInt() : null;
-    m.reviewResult = node.hasNonNull("review_result") ? node.get("review_result").asBoolean() : null;
-    m.deleted = node.hasNonNull("deleted") ? node.get("deleted").asBoolean() : null;
-    m.rank = node.hasNonNull("rank") ? node.get("rank").asInt() : null;
-    m.synthetic = node.hasNonNull("synthetic") ? node.get("synthetic").asBoolean() : null;
-    if (node.hasNonNull("emojis")) {
-      m.emojis = new LinkedHashMap<>();
-      for (Iterator<Map.Entry<String, JsonNode>> it = node.get("emojis").fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
-        m.emojis.put(e.getKey(), e.getValue().asInt());
-      }
-    }
-    if (node.hasNonNull("labels")) {
-      m.labels = new LinkedHashMap<>();
-      for (Iterator<Map.Entry<String, JsonNode>> it = node.get("labels").fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
-        JsonNode v = e.getValue();
-        m.labels.put(
-            e.getKey(),
-            RowFactory.create(
-                v.hasNonNull("value") ? v.get("value").asDouble() : null,
-                v.hasNonNull("count") ? v.get("count").asInt() : null));
-      }
-    }
-    byId.putIfAbsent(m.id, m);
-    if (node.hasNonNull("replies")) {
-      for (JsonNode child : node.get("replies")) walk(child, treeId, state, byId);
-    }
-  }
-
-  private static String text(JsonNode node, String field) {
-    return node.hasNonNull(field) ? node.get(field).asText() : null;
   }
 }

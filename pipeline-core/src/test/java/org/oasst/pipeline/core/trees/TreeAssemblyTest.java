@@ -24,6 +24,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.oasst.pipeline.core.TestSpark;
+import org.oasst.pipeline.core.read.OasstReader;
+import org.oasst.pipeline.core.read.ReadOptions;
 import org.oasst.pipeline.core.trees.TestMessages.M;
 
 class TreeAssemblyTest {
@@ -240,19 +242,27 @@ class TreeAssemblyTest {
   @Test
   void realOpenPawsSampleHasNoStructuralFindingsAndTheExpectedTrees() throws Exception {
     Path file = TestSpark.realSample(TestSpark.OPENPAWS);
-    // independent expectations: distinct trees and their states, straight from the JSON
+    // independent expectations: distinct trees, their states and messages, straight from the JSON
     ObjectMapper json = new ObjectMapper();
     Map<String, String> stateOfTree = new HashMap<>();
+    Set<String> messageIds = new HashSet<>();
     for (String line : Files.readAllLines(file)) {
       if (line.isBlank()) continue;
       JsonNode t = json.readTree(line);
       stateOfTree.put(t.get("message_tree_id").asText(), t.get("tree_state").asText());
+      List<JsonNode> todo = new ArrayList<>(List.of(t.get("prompt")));
+      while (!todo.isEmpty()) {
+        JsonNode n = todo.remove(todo.size() - 1);
+        messageIds.add(n.get("message_id").asText());
+        if (n.hasNonNull("replies")) n.get("replies").forEach(todo::add);
+      }
     }
     Map<String, Long> expectedStates = new TreeMap<>();
     for (String s : stateOfTree.values()) expectedStates.merge(s, 1L, Long::sum);
+    assertEquals(520, stateOfTree.size());
+    assertEquals(1500, messageIds.size());
 
-    List<M> ms = TestMessages.fromTreesJsonl(file);
-    Dataset<Row> annotated = TreeAssembly.annotate(TestMessages.frame(spark, ms)).cache();
+    Dataset<Row> annotated = TreeAssembly.annotate(read(file)).cache();
     Dataset<Row> findings = IntegrityChecks.findings(annotated);
     assertEquals(
         0L, findings.filter(findings.col("kind").isin(IntegrityChecks.STRUCTURAL.toArray())).count());
@@ -264,5 +274,21 @@ class TreeAssemblyTest {
     assertEquals(1500L, trees.selectExpr("sum(size)").first().getLong(0));
     assertEquals(520L, trees.filter("structurally_valid and has_root").count());
     annotated.unpersist();
+  }
+
+  @Test
+  void realEn100SampleIsStructurallyClean() {
+    Dataset<Row> annotated = TreeAssembly.annotate(read(TestSpark.realSample(TestSpark.EN_100))).cache();
+    Dataset<Row> findings = IntegrityChecks.findings(annotated);
+    assertEquals(
+        0L, findings.filter(findings.col("kind").isin(IntegrityChecks.STRUCTURAL.toArray())).count());
+    Dataset<Row> trees = TreeSummary.trees(annotated);
+    assertEquals(100L, trees.filter("structurally_valid and has_root and complete").count());
+    assertEquals(1167L, annotated.filter("structurally_valid").count());
+    annotated.unpersist();
+  }
+
+  private Dataset<Row> read(Path file) {
+    return OasstReader.read(spark, List.of(file.toString()), ReadOptions.defaults()).messages();
   }
 }

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.oasst.pipeline.core.TestSpark;
 import org.oasst.pipeline.core.config.PipelineConfig;
 import org.oasst.pipeline.core.io.OutputStore;
-import org.oasst.pipeline.core.trees.TestMessages;
+import org.oasst.pipeline.core.read.OasstReader;
+import org.oasst.pipeline.core.read.ReadOptions;
 import org.oasst.pipeline.core.trees.TreesStage;
 
 class CompositionTest {
@@ -108,7 +109,9 @@ class CompositionTest {
     assertEquals(1500L, expected.get("messages:all"));
 
     OutputStore store = new OutputStore(spark, dir.toString());
-    store.writeTable(TreesStage.MESSAGES, TestMessages.frame(spark, TestMessages.fromTreesJsonl(file)));
+    store.writeTable(
+        TreesStage.MESSAGES,
+        OasstReader.read(spark, List.of(file.toString()), ReadOptions.defaults()).messages());
     // without tables/trees: the stage assembles the trees itself
     CompositionStage.run(spark, store, PipelineConfig.defaults());
     Map<String, Long> got = asMap(store.read(CompositionStage.OUTPUT));
