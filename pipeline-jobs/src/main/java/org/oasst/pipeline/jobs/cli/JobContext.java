@@ -24,6 +24,7 @@ public final class JobContext implements AutoCloseable {
   private final PrintStream err;
   private PipelineConfig config = PipelineConfig.defaults();
   private SparkSession spark;
+  private boolean ownsSpark;
   private final Map<String, Object> stageTimes = new LinkedHashMap<>();
   private final long started = System.nanoTime();
 
@@ -55,6 +56,8 @@ public final class JobContext implements AutoCloseable {
    */
   public synchronized SparkSession spark() {
     if (spark == null) {
+      // A session that exists already (an embedding application, the tests) is borrowed, not owned.
+      ownsSpark = SparkSession.getDefaultSession().isEmpty();
       SparkConf conf = new SparkConf();
       conf.setIfMissing("spark.master", "local[*]");
       conf.setIfMissing("spark.app.name", "oasst-pipeline");
@@ -140,6 +143,6 @@ public final class JobContext implements AutoCloseable {
 
   @Override
   public void close() {
-    if (spark != null) spark.stop();
+    if (spark != null && ownsSpark) spark.stop();
   }
 }

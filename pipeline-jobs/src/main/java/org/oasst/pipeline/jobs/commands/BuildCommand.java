@@ -11,7 +11,7 @@ public final class BuildCommand extends StageCommand {
   static final List<Option> OPTIONS =
       List.of(
           Option.value("compat", "MODE", "'reference' reproduces the original training code's selection exactly"),
-          Option.value("seed", "S", "seed of the split by tree (default 42)"));
+          Option.value("seed", "S", "seed of the split by tree (default: datasets.split.seed)"));
 
   @Override
   public String name() {
@@ -41,12 +41,12 @@ public final class BuildCommand extends StageCommand {
   static void applyBuildFlags(Args args, JobContext context) {
     if (args.has("compat")) {
       String mode = args.get("compat", null);
-      if (!mode.equals("reference") && !mode.equals("default")) {
-        throw new UsageException("--compat takes 'reference' (or 'default'), got '" + mode + "'");
+      if (!mode.equals("reference") && !mode.equals("corrected")) {
+        throw new UsageException("--compat takes 'reference' or 'corrected', got '" + mode + "'");
       }
       context.setConfig(context.config().with("datasets.compat", mode));
     }
-    if (args.has("seed")) context.setConfig(context.config().with("datasets.seed", args.getLong("seed", 42)));
+    if (args.has("seed")) context.setConfig(context.config().with("datasets.split.seed", args.getLong("seed", 0)));
   }
 
   @Override
