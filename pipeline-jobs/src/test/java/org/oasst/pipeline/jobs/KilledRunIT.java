@@ -162,14 +162,14 @@ class KilledRunIT {
     SparkSession spark = TestSpark.get();
     Path input = temp.resolve("synth-input");
     Path dir = temp.resolve("run-output");
-    ItCommands.runLocally(processes, "synth-for-kill", List.of("synth", "--trees", "20000", "--seed", "11", "--output", input.toString()),
+    ItCommands.runLocally(processes, "synth-for-kill", List.of("synth", "--trees", "3000", "--seed", "11", "--output", input.toString()),
         RUN_TIMEOUT);
 
     killMidWrite(ItCommands.startLocally(processes, "run-killed-fresh", List.of("run", "--input", input.toString(), "--output", dir.toString())),
         dir, "one output committed", committedAtLeast(dir, 1));
     OutputFolderCheck.of(dir).assertConsistent(spark, false);
 
-    ItCommands.runLocally(processes, "run-complete", List.of("run", "--input", input.toString(), "--output", dir.toString()), Duration.ofSeconds(170));
+    ItCommands.runLocally(processes, "run-complete", List.of("run", "--input", input.toString(), "--output", dir.toString()), Duration.ofSeconds(120));
     OutputFolderCheck completed = OutputFolderCheck.of(dir);
     completed.assertConsistent(spark, true);
 
