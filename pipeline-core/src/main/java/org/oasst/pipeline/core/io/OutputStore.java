@@ -100,10 +100,9 @@ public final class OutputStore {
           // instead of re-running the upstream computation.
           Dataset<Row> written = spark.read().parquet(staging);
           Fingerprint.Result fp = Fingerprint.of(written);
-          OutputInfo info = new OutputInfo(relPath, fp.rows(), written.schema().simpleString(), fp.fingerprint());
-          recordOutput(info);
-          return info;
-        });
+          return new OutputInfo(relPath, fp.rows(), written.schema().simpleString(), fp.fingerprint());
+        },
+        this::recordOutput);
   }
 
   /** As {@link #writeTable}, plus a single-file CSV copy at {@code DIR/relPath.csv} for spreadsheets. */
@@ -153,18 +152,32 @@ public final class OutputStore {
    * {@code DIR/relPath}, replacing what was there, only if the writer returned normally.
    */
   public <T> T writeAtomically(String relPath, Function<String, T> writer) {
+    return writeAtomically(relPath, writer, null);
+  }
+
+  /**
+   * As above; {@code onCommitted} runs right after the move, and the manifest is rewritten then, so
+   * that a run killed at any point leaves a manifest that lists exactly the complete outputs (only the
+   * moment between the move and the manifest write can leave a listed output with its older entry).
+   */
+  private <T> T writeAtomically(String relPath, Function<String, T> writer, java.util.function.Consumer<T> onCommitted) {
     Path target = new Path(root, relPath);
-    Path staging = new Path(new Path(root, STAGING + "/" + runId), relPath);
+    // One staging folder per write, so that concurrent or nested writes never clean up each other's.
+    Path writeDir = new Path(root, STAGING + "/" + runId + "-" + UUID.randomUUID());
+    Path staging = new Path(writeDir, relPath);
     try {
-      fs.delete(staging, true);
       fs.mkdirs(staging.getParent());
       T result = writer.apply(staging.toString());
       replace(staging, target);
+      if (onCommitted != null) {
+        onCommitted.accept(result);
+        commitManifest();
+      }
       return result;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + target, e);
     } finally {
-      cleanStaging();
+      cleanStaging(writeDir);
     }
   }
 
@@ -229,10 +242,9 @@ public final class OutputStore {
     if (old != null) fs.delete(old, true);
   }
 
-  private void cleanStaging() {
+  private void cleanStaging(Path writeDir) {
     try {
-      Path mine = new Path(root, STAGING + "/" + runId);
-      fs.delete(mine, true);
+      fs.delete(writeDir, true);
       Path all = new Path(root, STAGING);
       FileStatus[] left = fs.exists(all) ? fs.listStatus(all) : new FileStatus[0];
       if (left.length == 0) fs.delete(all, true);

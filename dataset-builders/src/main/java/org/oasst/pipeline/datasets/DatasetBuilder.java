@@ -1,0 +1,197 @@
+package org.oasst.pipeline.datasets;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_list;
+import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.types.DataTypes.IntegerType;
+import static org.apache.spark.sql.types.DataTypes.StringType;
+import static org.apache.spark.sql.types.DataTypes.createArrayType;
+import static org.apache.spark.sql.types.DataTypes.createStructField;
+import static org.apache.spark.sql.types.DataTypes.createStructType;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
+import org.oasst.pipeline.datasets.Example.Reply;
+import org.oasst.pipeline.datasets.Example.Turn;
+
+/**
+ * The one pass over the messages table that every dataset shares: messages are grouped by tree once,
+ * each tree is walked in Java ({@link TreeWalker}), and the examples of all datasets come out as rows
+ * of one generic schema ({@link #EXAMPLES}), each with its tree's split.
+ */
+public final class DatasetBuilder {
+  private DatasetBuilder() {}
+
+  /**
+   * An optional input column: a message's position among its parent's replies in the source file.
+   * The official trees export orders unranked replies in an order no other field reproduces, and the
+   * original SFT selection depends on which reply comes first, so exact reference counts need it.
+   */
+  public static final String SIBLING_INDEX = "sibling_index";
+
+  public static final StructType TURN =
+      createStructType(
+          new StructField[] {
+            createStructField("message_id", StringType, false),
+            createStructField("role", StringType, false),
+            createStructField("content", StringType, false),
+          });
+
+  public static final StructType REPLY =
+      createStructType(
+          new StructField[] {
+            createStructField("message_id", StringType, false),
+            createStructField("rank", IntegerType, true),
+            createStructField("content", StringType, false),
+          });
+
+  public static final StructType EXAMPLES =
+      createStructType(
+          new StructField[] {
+            createStructField("dataset", StringType, false),
+            createStructField("message_tree_id", StringType, false),
+            createStructField("ordinal", IntegerType, false),
+            createStructField("split", StringType, false),
+            createStructField("lang", StringType, true),
+            createStructField("turns", createArrayType(TURN, false), false),
+            createStructField("replies", createArrayType(REPLY, false), true),
+            createStructField("chosen", REPLY, true),
+            createStructField("rejected", REPLY, true),
+          });
+
+  /** The per-message columns the walk needs, with the content filters evaluated in Spark. */
+  public static Dataset<Row> compactMessages(Dataset<Row> messages, DatasetOptions opts) {
+    Column contentOk = lit(true);
+    for (Map.Entry<String, Double> e : opts.minLabel.entrySet()) {
+      Column value = col("labels").getItem(e.getKey()).getField("value");
+      contentOk = contentOk.and(value.isNull().or(value.geq(e.getValue())));
+    }
+    if (!Double.isNaN(opts.maxToxicity)) {
+      Column tox = col("detoxify").getField("toxicity");
+      contentOk = contentOk.and(tox.isNull().or(tox.leq(opts.maxToxicity)));
+    }
+    boolean hasSiblingIndex = Arrays.asList(messages.columns()).contains(SIBLING_INDEX);
+    return messages.select(
+        col("message_tree_id"),
+        col("tree_state"),
+        col("message_id"),
+        col("parent_id"),
+        col("role"),
+        col("text"),
+        col("lang"),
+        col("review_result"),
+        col("deleted"),
+        col("synthetic"),
+        col("rank"),
+        (hasSiblingIndex ? col(SIBLING_INDEX).cast(IntegerType) : lit(null).cast(IntegerType)).as(SIBLING_INDEX),
+        expr("unix_micros(created_date)").as("created_micros"),
+        contentOk.as("content_ok"));
+  }
+
+  /** Messages grouped by tree: one row per tree with its messages as a list of structs. */
+  public static Dataset<Row> groupTrees(Dataset<Row> messages, DatasetOptions opts) {
+    Dataset<Row> compact = compactMessages(messages, opts);
+    List<Column> fields = new ArrayList<>();
+    for (String c : compact.columns()) if (!c.equals("message_tree_id")) fields.add(col(c));
+    return compact
+        .groupBy(col("message_tree_id"))
+        .agg(collect_list(struct(fields.toArray(new Column[0]))).as("nodes"));
+  }
+
+  /**
+   * Every example of every requested dataset. {@code malformed}, when given, counts trees skipped as
+   * malformed (only with {@code datasets.on_malformed_tree: skip}; otherwise such a tree fails the
+   * job with its id and the problem).
+   */
+  public static Dataset<Row> examples(Dataset<Row> messages, DatasetOptions opts, LongAccumulator malformed) {
+    Dataset<Row> trees = groupTrees(messages, opts);
+    return trees.flatMap(
+        (FlatMapFunction<Row, Row>) tree -> walkTree(tree, opts, malformed).iterator(),
+        Encoders.row(EXAMPLES));
+  }
+
+  static List<Row> walkTree(Row tree, DatasetOptions opts, LongAccumulator malformed) {
+    String treeId = tree.getString(0);
+    List<Row> rows = tree.getList(1);
+    List<TreeNode> nodes = new ArrayList<>(rows.size());
+    String state = null;
+    for (Row r : rows) {
+      TreeNode n =
+          new TreeNode(
+              r.getString(1),
+              r.getString(2),
+              r.getString(3),
+              r.getString(4),
+              r.getString(5),
+              r.isNullAt(6) ? null : r.getBoolean(6),
+              !r.isNullAt(7) && r.getBoolean(7),
+              !r.isNullAt(8) && r.getBoolean(8),
+              r.isNullAt(9) ? null : r.getInt(9),
+              r.isNullAt(10) ? null : r.getInt(10),
+              r.isNullAt(11) ? null : r.getLong(11),
+              !r.isNullAt(12) && r.getBoolean(12));
+      if (n.role != null && !n.isPrompter() && !n.isAssistant()) {
+        throw new IllegalArgumentException(
+            "message " + n.id + " in tree " + treeId + " has role '" + n.role + "' (prompter or assistant expected)");
+      }
+      // The tree's state is the root's; the flat formats repeat it on every message.
+      if (n.parentId == null || state == null) state = r.getString(0);
+      nodes.add(n);
+    }
+    List<Example> examples;
+    try {
+      if (treeId == null) throw new TreeWalker.MalformedTreeException("(null)", "messages without message_tree_id");
+      examples = TreeWalker.walk(treeId, state, nodes, opts);
+    } catch (TreeWalker.MalformedTreeException e) {
+      if (opts.failOnMalformedTree || malformed == null) throw e;
+      malformed.add(1);
+      return List.of();
+    }
+    String split = Splits.of(treeId, opts.splitSeed, opts.validationFraction, opts.testFraction);
+    List<Row> out = new ArrayList<>(examples.size());
+    for (Example e : examples) out.add(toRow(e, split));
+    return out;
+  }
+
+  static Row toRow(Example e, String split) {
+    List<Row> turns = new ArrayList<>(e.turns().size());
+    for (Turn t : e.turns()) turns.add(RowFactory.create(t.messageId(), t.role(), t.content()));
+    List<Row> replies = null;
+    if (e.replies() != null) {
+      replies = new ArrayList<>(e.replies().size());
+      for (Reply r : e.replies()) replies.add(replyRow(r));
+    }
+    return RowFactory.create(
+        e.dataset(),
+        e.treeId(),
+        e.ordinal(),
+        split,
+        e.lang(),
+        seq(turns),
+        replies == null ? null : seq(replies),
+        e.chosen() == null ? null : replyRow(e.chosen()),
+        e.rejected() == null ? null : replyRow(e.rejected()));
+  }
+
+  /** Row encoders take Scala sequences for array columns. */
+  private static scala.collection.Seq<Row> seq(List<Row> list) {
+    return scala.collection.JavaConverters.asScalaBuffer(list).toSeq();
+  }
+
+  private static Row replyRow(Reply r) {
+    return RowFactory.create(r.messageId(), r.rank(), r.content());
+  }
+}

@@ -1,0 +1,46 @@
+package org.oasst.pipeline.core.read;
+
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.oasst.pipeline.core.config.PipelineConfig;
+import org.oasst.pipeline.core.io.OutputStore;
+
+/**
+ * The ingest stage: reads the inputs and writes {@code tables/messages}, {@code tables/labels},
+ * {@code tables/emojis} and {@code quarantine}, and the manifest sections {@code inputs},
+ * {@code reconciliation} and {@code unknown_keys}.
+ *
+ * <p>Config keys: {@code ingest.format} (auto), {@code ingest.partitions} (0 = Spark's default
+ * parallelism).
+ */
+public final class IngestStage {
+  private IngestStage() {}
+
+  public static final String FORMAT_KEY = "ingest.format";
+  public static final String PARTITIONS_KEY = "ingest.partitions";
+
+  public static ReadOptions options(PipelineConfig config) {
+    return new ReadOptions(config.getString(FORMAT_KEY, "auto"), config.getInt(PARTITIONS_KEY, 0));
+  }
+
+  public static void run(SparkSession spark, OutputStore store, List<String> inputs, PipelineConfig config) {
+    IngestResult result = OasstReader.read(spark, inputs, options(config));
+    try {
+      store.writeTable("tables/messages", result.messages());
+      // Labels and emojis come from the written messages: a cheap scan of two columns instead of
+      // recomputing duplicate resolution.
+      Dataset<Row> written = store.read("tables/messages");
+      store.writeTable("tables/labels", IngestTables.labels(written));
+      store.writeTable("tables/emojis", IngestTables.emojis(written));
+      store.writeTable("quarantine", result.quarantine());
+      store.recordSection("inputs", result.inputs());
+      store.recordSection("reconciliation", result.reconciliation());
+      store.recordSection("unknown_keys", result.unknownKeys());
+      store.commitManifest();
+    } finally {
+      result.release();
+    }
+  }
+}

@@ -1,0 +1,251 @@
+package org.oasst.pipeline.quality;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.oasst.pipeline.core.config.PipelineConfig;
+import org.oasst.pipeline.core.io.OutputStore;
+import org.oasst.pipeline.quality.acceptance.AcceptanceAudit;
+import org.oasst.pipeline.quality.contributors.ContributorStats;
+import org.oasst.pipeline.quality.labels.LabelCorrelation;
+import org.oasst.pipeline.quality.labels.LabelStats;
+import org.oasst.pipeline.quality.languages.LanguageStats;
+import org.oasst.pipeline.quality.leaderboard.Leaderboard;
+import org.oasst.pipeline.quality.ranking.RankStats;
+
+/**
+ * The {@code analyze} stage: reads {@code tables/messages} once, keeps only the columns the analyses
+ * use (the text is never read), caches that projection and writes every analysis under
+ * {@code analysis/}.
+ */
+public final class QualityStage {
+  private QualityStage() {}
+
+  /** Columns every analysis together needs; the label and emoji maps come from the messages table. */
+  public static final List<String> USED_COLUMNS =
+      List.of("message_id", "parent_id", "tree_state", "user_id", "created_date", "role", "lang",
+          "review_count", "review_result", "deleted", "rank", "emojis", "labels");
+
+  /** Every option of this stage with its default. */
+  public static Map<String, Object> defaults() {
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("analysis.languages.top_n", 10);
+    d.put("analysis.contributors.lorenz_points", 100);
+    d.put("analysis.labels.histogram_bins", 10);
+    d.put("analysis.labels.max_exact_values", 1000);
+    d.put("analysis.labels.coarse_grid", 100);
+    d.put("analysis.acceptance.min_reviews", 3);
+    d.put("analysis.acceptance.threshold", 0.6);
+    d.put("analysis.leaderboard.reference_time", "");
+    d.put("analysis.leaderboard.month_days", 30);
+    return d;
+  }
+
+  public static void run(SparkSession spark, OutputStore store, PipelineConfig config) {
+    Dataset<Row> projected =
+        project(store.read("tables/messages")).persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      Map<String, Object> meta = analyze(spark, projected, config, store);
+      store.recordSection("analysis", meta);
+      store.writeText("analysis/quality.meta.json", toJson(meta));
+    } finally {
+      projected.unpersist();
+    }
+  }
+
+  /** The used columns only, plus whether the raw events were present (without keeping them). */
+  public static Dataset<Row> project(Dataset<Row> messages) {
+    List<Column> cols = new ArrayList<>();
+    for (String c : USED_COLUMNS) cols.add(col(c));
+    cols.add(col("events").isNotNull().as("has_events"));
+    return messages.select(cols.toArray(Column[]::new));
+  }
+
+  private static Map<String, Object> analyze(
+      SparkSession spark, Dataset<Row> m, PipelineConfig config, OutputStore store) {
+    Map<String, Object> meta = new LinkedHashMap<>();
+    Map<String, Long> timings = new LinkedHashMap<>();
+    long factsStart = System.nanoTime();
+    Row facts =
+        m.agg(
+                count(lit(1)).as("messages"),
+                sum(when(col("user_id").isNull(), 1L).otherwise(0L)).as("without_user_id"),
+                sum(when(col("created_date").isNull(), 1L).otherwise(0L)).as("without_created_date"),
+                sum(when(col("has_events"), 1L).otherwise(0L)).as("with_events"),
+                sum(when(col("labels").isNotNull(), 1L).otherwise(0L)).as("with_labels"),
+                min("created_date").as("first_created"),
+                max("created_date").as("last_created"))
+            .first();
+    Map<String, Object> input = new LinkedHashMap<>();
+    input.put("messages", facts.getLong(0));
+    input.put("messages_without_user_id", facts.getLong(1));
+    input.put("messages_without_created_date", facts.getLong(2));
+    input.put("messages_with_events", facts.getLong(3));
+    input.put("messages_with_labels", facts.getLong(4));
+    input.put("first_created_date", facts.isNullAt(5) ? null : facts.getTimestamp(5).toInstant().toString());
+    input.put("last_created_date", facts.isNullAt(6) ? null : facts.getTimestamp(6).toInstant().toString());
+    meta.put("input", input);
+    timings.put("input_facts", (System.nanoTime() - factsStart) / 1_000_000);
+    meta.put("config", effectiveConfig(config));
+
+    // 1. Languages
+    write(store, timings, "analysis/languages",
+        LanguageStats.languages(m, config.getInt("analysis.languages.top_n", 10)));
+
+    // 2. Contributors
+    Dataset<Row> perUserLang = ContributorStats.perUserAndLanguage(m).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> ranked = ContributorStats.ranked(perUserLang).persist(StorageLevel.MEMORY_AND_DISK());
+    write(store, timings, "analysis/contributors", ContributorStats.contributors(perUserLang));
+    write(store, timings, "analysis/contributor_summary", ContributorStats.summary(ranked, perUserLang));
+    write(store, timings, "analysis/contributor_lorenz",
+        ContributorStats.lorenz(ranked, config.getInt("analysis.contributors.lorenz_points", 100)));
+    ranked.unpersist();
+    perUserLang.unpersist();
+    Map<String, Object> contributorsMeta = new LinkedHashMap<>();
+    contributorsMeta.put("unavailable_kinds", ContributorStats.UNAVAILABLE_KINDS);
+    contributorsMeta.put("why_unavailable",
+        "exports carry label means and ranks but not who labelled or ranked (events are "
+            + (facts.getLong(3) == 0 ? "null in this input" : "present but not read") + ")");
+    contributorsMeta.put("anonymous_messages", facts.getLong(1));
+    meta.put("contributors", contributorsMeta);
+
+    // 3. Labels (one aggregation for all labels and scopes), 5. label means by rank come with it
+    int bins = config.getInt("analysis.labels.histogram_bins", 10);
+    long labelStart = System.nanoTime();
+    LabelStats.Collected labelAgg = LabelStats.compute(m, bins);
+    timings.put("label_aggregate", (System.nanoTime() - labelStart) / 1_000_000);
+    Dataset<Row> labelStats = LabelStats.stats(spark, labelAgg);
+    write(store, timings, "analysis/label_stats", labelStats);
+    write(store, timings, "analysis/label_histogram", LabelStats.histogram(spark, labelAgg));
+    write(store, timings, "analysis/label_mean_by_rank",
+        labelStats.filter(col("scope").equalTo("rank"))
+            .select(col("scope_value").cast("int").as("rank"), col("name"),
+                col("messages_with_value").as("messages"), col("mean"), col("stddev"))
+            .orderBy("rank", "name"));
+    List<String> names = LabelStats.names(labelAgg);
+    int maxExact = config.getInt("analysis.labels.max_exact_values", 1000);
+    Map<String, Boolean> coarse = new HashMap<>();
+    LabelStats.distinctValues(labelAgg).forEach((name, distinct) -> coarse.put(name, distinct > maxExact));
+    write(store, timings, "analysis/label_correlation",
+        LabelCorrelation.matrix(m, names, coarse, config.getInt("analysis.labels.coarse_grid", 100)));
+    meta.put("labels", Map.of("names", names));
+
+    // 4. Acceptance audit
+    Dataset<Row> audited =
+        AcceptanceAudit.perMessage(m, config.getInt("analysis.acceptance.min_reviews", 3),
+                config.getDouble("analysis.acceptance.threshold", 0.6))
+            .persist(StorageLevel.MEMORY_AND_DISK());
+    write(store, timings, "analysis/acceptance_audit", AcceptanceAudit.summary(audited));
+    write(store, timings, "analysis/acceptance_disagreements", AcceptanceAudit.disagreements(audited));
+    audited.unpersist();
+
+    // 5. Ranks
+    Dataset<Row> perParent = RankStats.perParent(m).persist(StorageLevel.MEMORY_AND_DISK());
+    write(store, timings, "analysis/rank_summary", RankStats.summary(perParent));
+    write(store, timings, "analysis/rank_siblings", RankStats.siblingDistribution(perParent));
+    perParent.unpersist();
+
+    // 6. Leaderboard and trollboard
+    Instant reference = referenceTime(config, facts);
+    int monthDays = config.getInt("analysis.leaderboard.month_days", 30);
+    Dataset<Row> perUser = Leaderboard.perUser(m, reference, monthDays).persist(StorageLevel.MEMORY_AND_DISK());
+    write(store, timings, "analysis/leaderboard", Leaderboard.leaderboard(perUser));
+    write(store, timings, "analysis/trollboard", Leaderboard.trollboard(perUser));
+    perUser.unpersist();
+    Map<String, Object> boardMeta =
+        leaderboardMeta(reference, monthDays, facts.getLong(2), facts.getLong(1), names);
+    store.writeText("analysis/leaderboard.meta.json", toJson(boardMeta));
+    meta.put("leaderboard", boardMeta);
+    // Wall time per output, including the computation it triggered (upstream caches fill on first use).
+    meta.put("timings_ms", timings);
+    return meta;
+  }
+
+  private static void write(OutputStore store, Map<String, Long> timings, String relPath, Dataset<Row> df) {
+    long start = System.nanoTime();
+    store.writeTableWithCsv(relPath, df);
+    timings.put(relPath.substring(relPath.indexOf('/') + 1), (System.nanoTime() - start) / 1_000_000);
+  }
+
+  private static Instant referenceTime(PipelineConfig config, Row facts) {
+    String configured = config.getString("analysis.leaderboard.reference_time", "");
+    if (configured != null && !configured.isBlank()) {
+      try {
+        return Instant.parse(configured);
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException(
+            "analysis.leaderboard.reference_time must be an ISO-8601 instant such as "
+                + "2023-04-12T00:00:00Z: " + configured, e);
+      }
+    }
+    return facts.isNullAt(6) ? null : ((Timestamp) facts.get(6)).toInstant();
+  }
+
+  /** What the boards could and could not be computed from, for leaderboard.meta.json. */
+  public static Map<String, Object> leaderboardMeta(
+      Instant reference, int monthDays, long withoutDate, long withoutUser, List<String> labelNames) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("reference_time", reference == null ? null : reference.toString());
+    m.put("time_frames", Leaderboard.TIME_FRAMES);
+    m.put("frame_definition",
+        "day/week/month: messages created in (reference - 1/7/" + monthDays
+            + " days, reference]; total: every message");
+    List<String> unavailableFrames = new ArrayList<>();
+    if (reference == null) unavailableFrames.addAll(List.of("day", "week", "month"));
+    m.put("unavailable_time_frames", unavailableFrames);
+    m.put("messages_without_created_date_only_in_total", withoutDate);
+    m.put("messages_without_user_id_excluded", withoutUser);
+    Map<String, String> unavailable = new LinkedHashMap<>();
+    for (String t : Leaderboard.UNAVAILABLE_LEADER_TERMS)
+      unavailable.put(t, "needs the platform tables (text_labels / message_reaction); null in the output");
+    m.put("leader_score_unavailable_terms", unavailable);
+    m.put("leader_score_complete", false);
+    List<String> absentLabels = new ArrayList<>();
+    for (String l : Leaderboard.TROLL_LABELS) if (!labelNames.contains(l)) absentLabels.add(l);
+    m.put("troll_score_labels_absent_from_input", absentLabels);
+    m.put("troll_score_note",
+        "label terms are sum(value x count) over the user's messages; emoji terms only count "
+            + "non-deleted messages; labels absent from the input contribute nothing");
+    return m;
+  }
+
+  private static Map<String, Object> effectiveConfig(PipelineConfig config) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> e : defaults().entrySet()) {
+      Object def = e.getValue();
+      Object v = def instanceof Integer ? (Object) config.getInt(e.getKey(), (Integer) def)
+          : def instanceof Double ? (Object) config.getDouble(e.getKey(), (Double) def)
+          : config.getString(e.getKey(), (String) def);
+      out.put(e.getKey(), v);
+    }
+    return out;
+  }
+
+  private static String toJson(Object o) {
+    try {
+      return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(o) + "\n";
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
