@@ -18,7 +18,6 @@ import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.oasst.pipeline.core.TestSpark;
@@ -140,13 +139,10 @@ class KilledRunIT {
   /**
    * A stage that writes several tables and commits the manifest once at its end (as ingest does),
    * killed after its first table was moved into place: that table must not be on disk without its
-   * manifest entry.
+   * manifest entry. (Failed before OutputStore rewrote the manifest as each output moves into place:
+   * "tables/t0 is on disk without a manifest entry".)
    */
   @Test
-  @Disabled("OutputStore gap (reported to the lead): writeTable moves an output into place but only a later "
-      + "commitManifest() records it, so a stage killed in between leaves a table folder without its manifest "
-      + "entry (or, over an earlier run, with the earlier run's row count). Enable once writeTable/"
-      + "writeAtomically commit the manifest entry together with the move.")
   void stageKilledAfterItsFirstTableLeavesNoUnrecordedOutput() throws IOException {
     SparkSession spark = TestSpark.get();
     Path dir = temp.resolve("stage-output");
