@@ -62,6 +62,7 @@ public final class OasstPipeline {
     }
     String[] rest = Arrays.copyOfRange(argv, 1, argv.length);
     boolean verbose = Arrays.asList(rest).contains("--verbose");
+    quietSparkLogsUnless(verbose);
     try (JobContext context = new JobContext(out, err)) {
       List<Option> options = new ArrayList<>(command.options());
       options.addAll(COMMON_OPTIONS);
@@ -84,6 +85,17 @@ public final class OasstPipeline {
       if (verbose) e.printStackTrace(err);
       else err.println("(run again with --verbose for the stack trace)");
       return FAILURE;
+    }
+  }
+
+  /**
+   * Spark logs a failed task with its whole stack trace; the pipeline reports every failure in one
+   * line itself, so Spark's own log stays off unless {@code --verbose} asks for the details.
+   */
+  private static void quietSparkLogsUnless(boolean verbose) {
+    org.apache.logging.log4j.Level level = verbose ? org.apache.logging.log4j.Level.WARN : org.apache.logging.log4j.Level.OFF;
+    for (String logger : List.of("org.apache.spark", "org.sparkproject", "org.apache.hadoop", "org.apache.parquet")) {
+      org.apache.logging.log4j.core.config.Configurator.setLevel(logger, level);
     }
   }
 

@@ -78,7 +78,8 @@ public final class Correlations {
     java.util.LinkedHashMap<String, List<String>> partners = new java.util.LinkedHashMap<>();
     for (String l : lcols) partners.put(l, dcols);
     for (String d : dcols) partners.put(d, lcols);
-    scoped = MidRanks.addCenteredRanks(scoped, "scope", partners);
+    boolean ranks = o.spearman();
+    if (ranks) scoped = MidRanks.addCenteredRanks(scoped, "scope", partners);
 
     List<String> fieldNames = List.of(scoped.columns());
     int nl = lcols.size(), nd = dcols.size();
@@ -108,8 +109,8 @@ public final class Correlations {
                       for (int j = 0; j < nd; j++) {
                         if (r.isNullAt(yIdx[j])) continue;
                         double y = r.getDouble(yIdx[j]);
-                        double rx = r.getDouble(rxIdx[i][j]);
-                        double ry = r.getDouble(ryIdx[i][j]);
+                        double rx = ranks ? r.getDouble(rxIdx[i][j]) : 0;
+                        double ry = ranks ? r.getDouble(ryIdx[i][j]) : 0;
                         int b = (i * nd + j) * SLOTS;
                         a[b + N] += 1;
                         a[b + SX] += x;
@@ -148,16 +149,16 @@ public final class Correlations {
     for (String scope : scopes) {
       double[] a = sums.get(scope);
       for (int i = 0; i < nl; i++)
-        for (int j = 0; j < nd; j++) rows.add(cell(scope, labels.get(i), o.isBinary(labels.get(i)), cats.get(j), a, (i * nd + j) * SLOTS));
+        for (int j = 0; j < nd; j++) rows.add(cell(scope, labels.get(i), o.isBinary(labels.get(i)), cats.get(j), a, (i * nd + j) * SLOTS, o.spearman()));
     }
     return flat.sparkSession().createDataFrame(rows, SCHEMA);
   }
 
-  private static Row cell(String scope, String label, boolean binary, String cat, double[] a, int b) {
+  private static Row cell(String scope, String label, boolean binary, String cat, double[] a, int b, boolean ranks) {
     double n = a[b + N];
     double r = Stats.pearson(n, a[b + SX], a[b + SY], a[b + SXX], a[b + SYY], a[b + SXY]);
     double[] ci = Stats.fisherInterval(r, n);
-    double rho = Stats.pearson(n, a[b + RX], a[b + RY], a[b + RXX], a[b + RYY], a[b + RXY]);
+    double rho = ranks ? Stats.pearson(n, a[b + RX], a[b + RY], a[b + RXX], a[b + RYY], a[b + RXY]) : Double.NaN;
     Double pb = null, meanYes = null, meanNo = null;
     Long nYes = null, nNo = null;
     if (binary) {

@@ -138,6 +138,23 @@ class CorrelationsTest {
   }
 
   @Test
+  void withoutSpearmanThePearsonCellsAreUnchanged() {
+    ToxicityOptions fast =
+        ToxicityOptions.from(
+            PipelineConfig.defaults()
+                .with("toxicity.labels", List.of("hate_speech", "toxicity", "violence"))
+                .with("toxicity.correlation.spearman", false));
+    List<Row> quick = Correlations.compute(ToxicityColumns.flatten(TestTables.messages(msgs), fast.labels()), fast).collectAsList();
+    assertEquals(result.size(), quick.size());
+    for (Row q : quick) {
+      Row full = cell(q.getString(0), q.getString(1), q.getString(3));
+      assertEquals(full.getLong(4), q.getLong(4));
+      if (!full.isNullAt(5)) assertEquals(full.getDouble(5), q.getDouble(5), 1e-12);
+      assertTrue(q.isNullAt(8));
+    }
+  }
+
+  @Test
   void languagesOutsideTheListAndAbsentLabelsGiveNoData() {
     assertTrue(result.stream().noneMatch(r -> r.getString(0).equals("de")));
     Row absent = cell("all", "violence", "toxicity");

@@ -6,6 +6,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.oasst.pipeline.core.config.PipelineConfig;
 import org.oasst.pipeline.core.io.OutputStore;
+import org.oasst.pipeline.core.privacy.Pseudonymizer;
 
 /**
  * The ingest stage: reads the inputs and writes {@code tables/messages}, {@code tables/labels},
@@ -20,15 +21,25 @@ public final class IngestStage {
 
   public static final String FORMAT_KEY = "ingest.format";
   public static final String PARTITIONS_KEY = "ingest.partitions";
+  public static final String PSEUDONYMIZE_KEY = "ingest.pseudonymize_users";
+  public static final String PSEUDONYM_KEY_FILE_KEY = "ingest.pseudonym_key_file";
 
   public static ReadOptions options(PipelineConfig config) {
     return new ReadOptions(config.getString(FORMAT_KEY, "auto"), config.getInt(PARTITIONS_KEY, 0));
   }
 
   public static void run(SparkSession spark, OutputStore store, List<String> inputs, PipelineConfig config) {
+    // The key is checked before any work starts, so a missing key fails fast and clearly.
+    byte[] pseudonymKey =
+        config.getBoolean(PSEUDONYMIZE_KEY, false)
+            ? Pseudonymizer.loadKey(config.getString(PSEUDONYM_KEY_FILE_KEY, null), Pseudonymizer.DEFAULT_KEY_ENV)
+            : null;
     IngestResult result = OasstReader.read(spark, inputs, options(config));
     try {
-      store.writeTable("tables/messages", result.messages());
+      Dataset<Row> messages = result.messages();
+      // Pseudonymized here, before anything is written, so that every later output sees only pseudonyms.
+      if (pseudonymKey != null) messages = Pseudonymizer.apply(messages, pseudonymKey);
+      store.writeTable("tables/messages", messages);
       // Labels and emojis come from the written messages: a cheap scan of two columns instead of
       // recomputing duplicate resolution.
       Dataset<Row> written = store.read("tables/messages");

@@ -113,7 +113,8 @@ public final class SyntheticGenerator implements Serializable {
     for (SynthNode n : nodes) {
       if (n.replies.size() > 1) n.replies.sort(BY_RANK_NULLS_LAST);
     }
-    boolean treeUnknownKey = unknownKeys && r.nextDouble() < 0.05;
+    // drawn whether or not unknown keys are wanted: the switch must not change the content
+    boolean treeUnknownKey = r.nextDouble() < 0.05 && unknownKeys;
     return new SynthTree(treeIndex, root.messageId, state, null, root, nodes.size(), treeUnknownKey);
   }
 
@@ -218,7 +219,7 @@ public final class SyntheticGenerator implements Serializable {
     fillLabels(n, require, r);
     fillDetoxify(n, r);
     fillEmojis(n, redFlagAbort, state, r);
-    n.unknownKey = unknownKeys && r.nextDouble() < 0.02;
+    n.unknownKey = r.nextDouble() < 0.02 && unknownKeys; // drawn either way, as above
   }
 
   private void fillLabels(SynthNode n, int requireAccepted, SplittableRandom r) {

@@ -265,11 +265,21 @@ class SyntheticGeneratorTest {
   }
 
   @Test
-  void unknownKeysOnlyWhenAsked() {
-    String with = new String(SynthTestSupport.bytes(SynthOptions.of(2000).withUnknownKeys(true)));
-    String without = new String(SynthTestSupport.bytes(SynthOptions.of(2000)));
-    assertTrue(with.contains("\"CRITERIA\"") && with.contains("\"x_source\""));
-    assertFalse(without.contains("\"CRITERIA\"") || without.contains("\"x_source\""));
+  void unknownKeysOnlyWhenAskedAndNothingElseChanges() {
+    List<JsonNode> with = lines(SynthOptions.of(2000).withUnknownKeys(true).withFormat(Format.MESSAGES));
+    List<JsonNode> without = lines(SynthOptions.of(2000).withFormat(Format.MESSAGES));
+    assertEquals(without.size(), with.size());
+    int extra = 0;
+    for (int i = 0; i < with.size(); i++) {
+      com.fasterxml.jackson.databind.node.ObjectNode w = (com.fasterxml.jackson.databind.node.ObjectNode) with.get(i).deepCopy();
+      if (w.remove("CRITERIA") != null) extra++;
+      assertEquals(without.get(i), w, "unknown keys must not change the content");
+      assertFalse(without.get(i).has("CRITERIA"));
+    }
+    assertTrue(extra > 20, "messages with an unknown key: " + extra);
+    String trees = new String(SynthTestSupport.bytes(SynthOptions.of(2000).withUnknownKeys(true)));
+    assertTrue(trees.contains("\"x_source\""));
+    assertFalse(new String(SynthTestSupport.bytes(SynthOptions.of(2000))).contains("\"x_source\""));
   }
 
   @Test

@@ -8,6 +8,14 @@ public final class Commands {
   private Commands() {}
 
   public static List<Command> all() {
-    return List.of(new SqlCommand());
+    return List.of(
+        new RunCommand(),
+        new IngestCommand(),
+        new TreesCommand(),
+        new AnalyzeCommand(),
+        new ToxicityCommand(),
+        new BuildCommand(),
+        new SynthCommand(),
+        new SqlCommand());
   }
 }
