@@ -156,7 +156,7 @@ class KilledRunIT {
     assumeTrue(ItCommands.available().containsAll(List.of("synth", "run")),
         "the program has no synth and run commands yet");
     SparkSession spark = TestSpark.get();
-    Path input = temp.resolve("synth-input");
+    Path input = temp.resolve("synth-input.jsonl");
     Path dir = temp.resolve("run-output");
     ItCommands.runLocally(processes, "synth-for-kill", List.of("synth", "--trees", "3000", "--seed", "11", "--output", input.toString()),
         RUN_TIMEOUT);
