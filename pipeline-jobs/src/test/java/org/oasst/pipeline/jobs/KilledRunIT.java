@@ -158,19 +158,19 @@ class KilledRunIT {
     SparkSession spark = TestSpark.get();
     Path input = temp.resolve("synth-input.jsonl");
     Path dir = temp.resolve("run-output");
-    ItCommands.runLocally(processes, "synth-for-kill", List.of("synth", "--trees", "3000", "--seed", "11", "--output", input.toString()),
+    ItCommands.runLocally(processes, "synth-for-kill", List.of("synth", "--trees", "1000", "--seed", "11", "--output", input.toString()),
         RUN_TIMEOUT);
 
-    killMidWrite(ItCommands.startLocally(processes, "run-killed-fresh", List.of("run", "--input", input.toString(), "--output", dir.toString())),
+    killMidWrite(ItCommands.startLocally(processes, "run-killed-fresh", List.of("run", "--input", input.toString(), "--output", dir.toString(), "--skip", "toxicity")),
         dir, "one output committed", committedAtLeast(dir, 1));
     OutputFolderCheck.of(dir).assertConsistent(spark, false);
 
-    ItCommands.runLocally(processes, "run-complete", List.of("run", "--input", input.toString(), "--output", dir.toString()), Duration.ofSeconds(120));
+    ItCommands.runLocally(processes, "run-complete", List.of("run", "--input", input.toString(), "--output", dir.toString(), "--skip", "toxicity"), Duration.ofSeconds(120));
     OutputFolderCheck completed = OutputFolderCheck.of(dir);
     completed.assertConsistent(spark, true);
 
     FileTime completedAt = Files.getLastModifiedTime(dir.resolve("manifest.json"));
-    killMidWrite(ItCommands.startLocally(processes, "run-killed-over", List.of("run", "--input", input.toString(), "--output", dir.toString())),
+    killMidWrite(ItCommands.startLocally(processes, "run-killed-over", List.of("run", "--input", input.toString(), "--output", dir.toString(), "--skip", "toxicity")),
         dir, "one output replaced", manifestRewrittenAfter(dir, completedAt));
     OutputFolderCheck afterKill = OutputFolderCheck.of(dir);
     afterKill.assertConsistent(spark, true);
