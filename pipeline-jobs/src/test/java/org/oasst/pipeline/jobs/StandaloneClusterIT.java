@@ -163,7 +163,7 @@ class StandaloneClusterIT {
   void wholePipelineRunOnTheCluster() throws IOException {
     assumeTrue(ItCommands.available().containsAll(List.of("synth", "run")),
         "the program has no synth and run commands yet");
-    Path input = temp.resolve("synth-input");
+    Path input = temp.resolve("synth-input.jsonl");
     Path out = temp.resolve("run-output");
     ItCommands.runLocally(processes, "synth-for-cluster", List.of("synth", "--trees", "300", "--seed", "7", "--output", input.toString()),
         Duration.ofSeconds(90));
