@@ -40,7 +40,7 @@ public final class DatasetBuilder {
    * The official trees export orders unranked replies in an order no other field reproduces, and the
    * original SFT selection depends on which reply comes first, so exact reference counts need it.
    */
-  public static final String SIBLING_INDEX = "sibling_index";
+  public static final String SIBLING_INDEX = "source_reply_index";
 
   public static final StructType TURN =
       createStructType(

@@ -11,6 +11,8 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.oasst.pipeline.core.TestSpark;
 import org.oasst.pipeline.core.config.PipelineConfig;
+import org.oasst.pipeline.core.read.OasstReader;
+import org.oasst.pipeline.core.read.ReadOptions;
 
 /** The counts the original training code gives on the real samples (data/real/README.md). */
 class ReferenceCountsTest {
@@ -41,6 +43,23 @@ class ReferenceCountsTest {
     Dataset<Row> messages = TreesFixture.read(spark, TreesFixture.realSample(TestSpark.EN_100), true).cache();
     assertEquals(1167, messages.count());
     assertEquals(expected(538, 98, 276, 207, 475), counts(messages, List.of("en")));
+  }
+
+  /** The product's own path: the project's reader, which keeps the reply order of trees files. */
+  @Test
+  void throughTheReaderBothSamplesMatchTheOriginal() {
+    SparkSession spark = TestSpark.get();
+    Dataset<Row> en100 = read(spark, TestSpark.EN_100);
+    assertEquals(expected(538, 98, 276, 207, 475), counts(en100, List.of("en")));
+    Dataset<Row> openpaws = read(spark, TestSpark.OPENPAWS);
+    assertEquals(expected(259, 47, 137, 116, 202), counts(openpaws, List.of("en")));
+    assertEquals(expected(362, 73, 206, 163, 268), counts(openpaws, List.of("en", "es")));
+  }
+
+  private static Dataset<Row> read(SparkSession spark, String sample) {
+    return OasstReader.read(spark, List.of(TestSpark.realSample(sample).toString()), ReadOptions.defaults())
+        .messages()
+        .cache();
   }
 
   @Test

@@ -28,15 +28,14 @@ import org.oasst.pipeline.core.schema.Tables;
 
 /**
  * Test input: a minimal, independent trees-JSONL parser producing the normalized messages table
- * (plus {@code sibling_index}, the position among the parent's replies). It exists so the builders
+ * (with {@code source_reply_index}, the position among the parent's replies). It exists so the builders
  * can be checked on the real samples without depending on the reader; the first copy of a repeated
  * message wins, as duplicated trees in the real files are identical.
  */
 final class TreesFixture {
   private TreesFixture() {}
 
-  static final StructType SCHEMA =
-      Tables.MESSAGES.add(DatasetBuilder.SIBLING_INDEX, DataTypes.IntegerType, true);
+  static final StructType SCHEMA = Tables.MESSAGES;
 
   static Dataset<Row> read(SparkSession spark, Path file, boolean withSiblingIndex) throws IOException {
     ObjectMapper json = new ObjectMapper();

@@ -74,7 +74,7 @@ public final class Msg {
         id, parent, tree, treeState, user, created == null ? null : Timestamp.from(created),
         "text of " + id, role, lang, reviewCount, reviewResult, deleted, rank, false, null,
         emojis == null ? null : scala(emojis), labels == null ? null : scala(labels), null, null,
-        null, "test", "hand-made", line);
+        null, "test", "hand-made", line, null);
   }
 
   private static <V> scala.collection.Map<String, V> scala(Map<String, V> m) {

@@ -48,7 +48,7 @@ final class TestTables {
               m.id, m.id.equals(m.tree) ? null : m.tree, m.tree, m.treeState, "u1", null, m.text,
               m.id.equals(m.tree) ? "prompter" : "assistant", m.lang, 3, m.reviewResult, m.deleted, null,
               false, null, null, labels,
-              detox, null, null, "test", "test", line++));
+              detox, null, null, "test", "test", line++, null));
     }
     return TestSpark.get().createDataFrame(rows, Tables.MESSAGES);
   }

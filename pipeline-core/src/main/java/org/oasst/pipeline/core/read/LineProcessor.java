@@ -178,7 +178,7 @@ final class LineProcessor {
     }
     int before = out.size();
     long[] hash = {0L};
-    walk(prompt, "$.prompt", null, treeId, treeState, origin, lineNo, out, hash);
+    walk(prompt, "$.prompt", null, null, treeId, treeState, origin, lineNo, out, hash);
     int nodes = out.size() - before;
     Object[] marker = new Object[RawRecords.WIDTH];
     marker[RawRecords.KIND] = RawRecords.KIND_TREE;
@@ -196,8 +196,8 @@ final class LineProcessor {
   }
 
   private void walk(
-      JsonNode node, String path, String parentId, String treeId, String treeState, String origin,
-      long lineNo, List<InternalRow> out, long[] hash) throws BadRecordException {
+      JsonNode node, String path, String parentId, Integer replyIndex, String treeId, String treeState,
+      String origin, long lineNo, List<InternalRow> out, long[] hash) throws BadRecordException {
     Object[] row = new Object[RawRecords.WIDTH];
     normalizer.message(node, path, row);
     String id = (String) row[RawRecords.MESSAGE_ID];
@@ -228,6 +228,7 @@ final class LineProcessor {
     row[RawRecords.TREE_STATE] = treeState;
     row[RawRecords.TREE_ORIGIN] = origin;
     finishMessage(row, TREES, lineNo);
+    row[RawRecords.SOURCE_REPLY_INDEX] = replyIndex;
     out.add(RawRecords.row(row));
     hash[0] += mix(id);
     JsonNode replies = node.get("replies");
@@ -237,7 +238,7 @@ final class LineProcessor {
           Reasons.WRONG_TYPE, path + ".replies: expected an array, got " + NodeNormalizer.kind(replies));
     }
     for (int i = 0; i < replies.size(); i++) {
-      walk(replies.get(i), path + ".replies[" + i + "]", id, treeId, treeState, origin, lineNo, out, hash);
+      walk(replies.get(i), path + ".replies[" + i + "]", id, i, treeId, treeState, origin, lineNo, out, hash);
     }
   }
 

@@ -61,6 +61,7 @@ final class RawRecords {
   static final int SOURCE_FORMAT = Tables.MESSAGES.fieldIndex("source_format");
   static final int SOURCE_FILE = Tables.MESSAGES.fieldIndex("source_file");
   static final int SOURCE_LINE = Tables.MESSAGES.fieldIndex("source_line");
+  static final int SOURCE_REPLY_INDEX = Tables.MESSAGES.fieldIndex("source_reply_index");
 
   // The extras.
   static final int KIND = MESSAGE_FIELDS;

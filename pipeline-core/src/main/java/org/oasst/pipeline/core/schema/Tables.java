@@ -48,7 +48,10 @@ public final class Tables {
    * One row per distinct message. Every field of the reference's section 2.1; {@code labels} and
    * {@code emojis} are kept here as maps for convenience and are also exploded into their own tables.
    * {@code message_tree_id} and {@code tree_state} are filled for every message, whatever the source
-   * format. {@code source_*} say where the (first) copy of the message was read.
+   * format. {@code source_*} say where the (first) copy of the message was read;
+   * {@code source_reply_index} is the message's position among its parent's {@code replies} in a trees
+   * file (null for the flat formats, which have no such order): the original training code's
+   * selection depends on that order, so {@code --compat reference} needs it to match exactly.
    */
   public static final StructType MESSAGES =
       createStructType(
@@ -76,6 +79,7 @@ public final class Tables {
             createStructField("source_format", StringType, false),
             createStructField("source_file", StringType, false),
             createStructField("source_line", LongType, false),
+            createStructField("source_reply_index", IntegerType, true),
           });
 
   /** One row per message and label name. */

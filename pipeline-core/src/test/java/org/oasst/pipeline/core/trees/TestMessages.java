@@ -58,7 +58,7 @@ public final class TestMessages {
     public Row toRow(long line) {
       return RowFactory.create(
           id, parent, treeId, treeState, userId, created, text, role, lang, reviewCount, reviewResult,
-          deleted, rank, synthetic, null, emojis, labels, null, null, null, "test", "test", line);
+          deleted, rank, synthetic, null, emojis, labels, null, null, null, "test", "test", line, null);
     }
   }
 
