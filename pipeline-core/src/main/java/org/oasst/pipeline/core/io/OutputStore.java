@@ -68,6 +68,11 @@ public final class OutputStore {
     return spark;
   }
 
+  /** The output folder itself (URI string). */
+  public String root() {
+    return root.toString();
+  }
+
   /** The full path (URI string) of {@code DIR/relPath}. */
   public String path(String relPath) {
     return new Path(root, relPath).toString();

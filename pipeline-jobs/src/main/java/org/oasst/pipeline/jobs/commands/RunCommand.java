@@ -75,7 +75,7 @@ public final class RunCommand implements Command {
 
   private static void printSummary(JobContext context, OutputStore store) {
     var out = context.out();
-    out.printf("%noasst-pipeline finished in %.1f s. Outputs in %s%n%n", context.elapsedSeconds(), store.path(""));
+    out.printf("%noasst-pipeline finished in %.1f s. Outputs in %s%n%n", context.elapsedSeconds(), store.root());
     out.printf("%-44s %12s%n", "output", "rows");
     for (Map.Entry<String, Map<String, Object>> e : store.outputs().entrySet()) {
       if (store.exists(e.getKey())) out.printf("%-44s %,12d%n", e.getKey(), ((Number) e.getValue().get("rows")).longValue());
@@ -86,6 +86,6 @@ public final class RunCommand implements Command {
       out.println(store.read("analysis/composition").showString(60, 40, false));
     }
     out.println("manifest:  " + store.path(OutputStore.MANIFEST));
-    out.println("query it:  bin/oasst-pipeline sql --output " + store.path("") + " \"SELECT lang, count(*) n FROM messages GROUP BY lang ORDER BY n DESC\"");
+    out.println("query it:  bin/oasst-pipeline sql --output " + store.root() + " \"SELECT lang, count(*) n FROM messages GROUP BY lang ORDER BY n DESC\"");
   }
 }

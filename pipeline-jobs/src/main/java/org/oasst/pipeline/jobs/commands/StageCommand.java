@@ -41,7 +41,7 @@ abstract class StageCommand implements Command {
     applyFlags(args, context);
     OutputStore store = context.store(dir);
     runStage(context, store);
-    context.err().printf("[%s] outputs in %s%n", name(), store.path(""));
+    context.err().printf("[%s] outputs in %s%n", name(), store.root());
     return 0;
   }
 }
