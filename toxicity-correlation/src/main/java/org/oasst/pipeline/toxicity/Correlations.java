@@ -4,9 +4,11 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -20,9 +22,11 @@ import scala.Tuple2;
  * Figure 3: every human label against every Detoxify category, pairwise complete, pooled over the
  * chosen languages (scope {@code all}) and per language (scope = the language code).
  *
- * <p>All cells come out of one pass: each row adds its values, squares, cross-products and ranks into
- * per-scope arrays (one slot per label x category cell), and the arrays are summed across the
- * cluster. Ranks come from {@link MidRanks}, one distributed sort per column.
+ * <p>Pearson and point-biserial cells come out of one pass: each row adds its values, squares and
+ * cross-products into per-scope arrays (one slot per label x category cell), summed across the
+ * cluster; the same pass counts each label's distinct values. Spearman ranks then come from those
+ * frequency tables and one distributed sort of the Detoxify scores ({@link PairwiseSpearman}), or,
+ * when a label has too many distinct values to collect, from {@link MidRanks}.
  */
 public final class Correlations {
   private Correlations() {}
@@ -48,9 +52,9 @@ public final class Correlations {
             DataTypes.createStructField("mean_detoxify_no", DataTypes.DoubleType, true),
           });
 
-  // Slots per cell in the aggregation arrays.
-  private static final int N = 0, SX = 1, SY = 2, SXX = 3, SYY = 4, SXY = 5;
-  private static final int RX = 6, RY = 7, RXX = 8, RYY = 9, RXY = 10, N1 = 11, SY1 = 12, SLOTS = 13;
+  // Slots per cell in the aggregation arrays: the value sums, then the rank sums.
+  private static final int N = 0, SX = 1, SY = 2, SXX = 3, SYY = 4, SXY = 5, N1 = 6, SY1 = 7, SLOTS = 8;
+  private static final int RX = 0, RY = 1, RXX = 2, RYY = 3, RXY = 4, RANK_SLOTS = 5;
 
   /**
    * @param flat output of {@link ToxicityColumns#flatten} (or with predicted scores joined in)
@@ -61,26 +65,156 @@ public final class Correlations {
     List<String> cats = ToxicityColumns.DETOXIFY;
     List<String> lcols = labels.stream().map(ToxicityColumns::labelColumn).toList();
     List<String> dcols = cats.stream().map(ToxicityColumns::detoxColumn).toList();
+    if (cats.size() > 10) throw new IllegalStateException("presence masks hold at most 10 Detoxify categories");
 
     Dataset<Row> in = flat;
     if (!o.languages().isEmpty()) in = in.where(col("lang").isin(o.languages().toArray()));
     List<Column> keep = new ArrayList<>();
     keep.add(col("lang"));
-    for (String c : lcols) keep.add(col(c));
-    for (String c : dcols) keep.add(col(c));
-    in = in.select(keep.toArray(Column[]::new));
-    // Each row counts once in the pooled scope and once in its language's scope.
+    for (String c : lcols) keep.add(col(c).cast("double"));
+    for (String c : dcols) keep.add(col(c).cast("double"));
+    int nl = lcols.size(), nd = dcols.size();
+    // Each row counts once in the pooled scope and once in its language's scope; NaN marks missing.
+    JavaRDD<PairwiseSpearman.ScopedRow> scoped =
+        in.select(keep.toArray(Column[]::new))
+            .toJavaRDD()
+            .flatMap(
+                r -> {
+                  double[] x = new double[nl], y = new double[nd];
+                  for (int i = 0; i < nl; i++) x[i] = r.isNullAt(1 + i) ? Double.NaN : r.getDouble(1 + i);
+                  for (int j = 0; j < nd; j++) y[j] = r.isNullAt(1 + nl + j) ? Double.NaN : r.getDouble(1 + nl + j);
+                  List<PairwiseSpearman.ScopedRow> out = new ArrayList<>(2);
+                  out.add(new PairwiseSpearman.ScopedRow(SCOPE_ALL, x, y));
+                  if (!r.isNullAt(0)) out.add(new PairwiseSpearman.ScopedRow(r.getString(0), x, y));
+                  return out.iterator();
+                });
+
+    boolean ranks = o.spearman();
+    double threshold = o.binaryThreshold();
+    // One pass: value sums per cell and, for Spearman, the labels' value-frequency tables.
+    Tuple2<Map<String, double[]>, PairwiseSpearman.FrequencyTables> pass =
+        scoped
+            .mapPartitions(
+                it -> {
+                  Map<String, double[]> acc = new HashMap<>();
+                  PairwiseSpearman.FrequencyTables freq = new PairwiseSpearman.FrequencyTables();
+                  while (it.hasNext()) {
+                    PairwiseSpearman.ScopedRow r = it.next();
+                    double[] a = acc.computeIfAbsent(r.scope(), k -> new double[nl * nd * SLOTS]);
+                    int mask = ranks ? PairwiseSpearman.presenceMask(r.y()) : 0;
+                    for (int i = 0; i < nl; i++) {
+                      double x = r.x()[i];
+                      if (Double.isNaN(x)) continue;
+                      if (ranks && mask != 0) freq.add(r.scope(), i, mask, PairwiseSpearman.canonical(x));
+                      for (int j = 0; j < nd; j++) {
+                        double y = r.y()[j];
+                        if (Double.isNaN(y)) continue;
+                        int b = (i * nd + j) * SLOTS;
+                        a[b + N] += 1;
+                        a[b + SX] += x;
+                        a[b + SY] += y;
+                        a[b + SXX] += x * x;
+                        a[b + SYY] += y * y;
+                        a[b + SXY] += x * y;
+                        if (x >= threshold) {
+                          a[b + N1] += 1;
+                          a[b + SY1] += y;
+                        }
+                      }
+                    }
+                  }
+                  return List.of(new Tuple2<>(acc, freq)).iterator();
+                })
+            .fold(
+                new Tuple2<>(new HashMap<>(), new PairwiseSpearman.FrequencyTables()),
+                (p, q) -> {
+                  Map<String, double[]> s = new HashMap<>(p._1());
+                  q._1().forEach((k, v) -> s.merge(k, v, (u, w) -> {
+                    double[] t = new double[u.length];
+                    for (int m = 0; m < t.length; m++) t[m] = u[m] + w[m];
+                    return t;
+                  }));
+                  return new Tuple2<>(s, p._2().merge(q._2()));
+                });
+    Map<String, double[]> sums = pass._1();
+
+    Map<String, double[]> rankSums = Map.of();
+    if (ranks) {
+      PairwiseSpearman.FrequencyTables freq = pass._2();
+      int parts = Math.max(1, Integer.parseInt(flat.sparkSession().conf().get("spark.sql.shuffle.partitions", "8")));
+      if (freq.entries <= o.spearmanMaxLabelValues())
+        rankSums = fastRankSums(scoped, freq, nl, nd, parts);
+      else
+        rankSums = midRankSums(in.select(keep.toArray(Column[]::new)), lcols, dcols);
+    }
+
+    List<String> scopes = new ArrayList<>(sums.keySet());
+    scopes.sort((p, q) -> p.equals(SCOPE_ALL) ? -1 : q.equals(SCOPE_ALL) ? 1 : p.compareTo(q));
+    List<Row> rows = new ArrayList<>();
+    for (String scope : scopes) {
+      double[] a = sums.get(scope);
+      double[] rs = rankSums.getOrDefault(scope, new double[nl * nd * RANK_SLOTS]);
+      for (int i = 0; i < nl; i++)
+        for (int j = 0; j < nd; j++) {
+          int c = i * nd + j;
+          rows.add(cell(scope, labels.get(i), o.isBinary(labels.get(i)), cats.get(j), a, c * SLOTS, rs, c * RANK_SLOTS, ranks));
+        }
+    }
+    return flat.sparkSession().createDataFrame(rows, SCHEMA);
+  }
+
+  /**
+   * Rank sums from the labels' frequency tables and one sorted sweep per Detoxify category (see
+   * {@link PairwiseSpearman}).
+   */
+  private static Map<String, double[]> fastRankSums(
+      JavaRDD<PairwiseSpearman.ScopedRow> scoped, PairwiseSpearman.FrequencyTables freq, int nl, int nd, int parts) {
+    Map<String, long[][]> n = new HashMap<>();
+    Map<String, HashMap<Double, Double>[][]> xr = PairwiseSpearman.labelRanks(freq, nl, nd, n);
+    Map<String, double[]> sweep = PairwiseSpearman.detoxifySums(scoped, nl, nd, xr, n, parts);
+    Map<String, double[]> out = new HashMap<>();
+    for (Map.Entry<String, HashMap<Double, Double>[][]> e : xr.entrySet()) {
+      String scope = e.getKey();
+      double[] rs = new double[nl * nd * RANK_SLOTS];
+      double[] sw = sweep.getOrDefault(scope, new double[nl * nd * PairwiseSpearman.SLOTS]);
+      Map<Integer, HashMap<Double, Long>> tables = freq.byScope.get(scope);
+      for (int i = 0; i < nl; i++)
+        for (int j = 0; j < nd; j++) {
+          int c = i * nd + j;
+          HashMap<Double, Double> rank = e.getValue()[i][j];
+          double sx = 0, sxx = 0;
+          for (Map.Entry<Integer, HashMap<Double, Long>> t : tables.entrySet()) {
+            if (t.getKey() / 1024 != i || (t.getKey() % 1024 & (1 << j)) == 0) continue;
+            for (Map.Entry<Double, Long> v : t.getValue().entrySet()) {
+              double r = rank.get(v.getKey());
+              sx += v.getValue() * r;
+              sxx += v.getValue() * r * r;
+            }
+          }
+          rs[c * RANK_SLOTS + RX] = sx;
+          rs[c * RANK_SLOTS + RXX] = sxx;
+          rs[c * RANK_SLOTS + RY] = sw[c * PairwiseSpearman.SLOTS + PairwiseSpearman.RY];
+          rs[c * RANK_SLOTS + RYY] = sw[c * PairwiseSpearman.SLOTS + PairwiseSpearman.RYY];
+          rs[c * RANK_SLOTS + RXY] = sw[c * PairwiseSpearman.SLOTS + PairwiseSpearman.RXY];
+        }
+      out.put(scope, rs);
+    }
+    return out;
+  }
+
+  /**
+   * Rank sums through {@link MidRanks} (every column ranked against every partner): the general
+   * path, for labels with more distinct values than the frequency tables may hold.
+   */
+  private static Map<String, double[]> midRankSums(Dataset<Row> in, List<String> lcols, List<String> dcols) {
     Dataset<Row> scoped =
         in.withColumn("scope", lit(SCOPE_ALL))
             .unionByName(in.where(col("lang").isNotNull()).withColumn("scope", col("lang")))
             .drop("lang");
-
     java.util.LinkedHashMap<String, List<String>> partners = new java.util.LinkedHashMap<>();
     for (String l : lcols) partners.put(l, dcols);
     for (String d : dcols) partners.put(d, lcols);
-    boolean ranks = o.spearman();
-    if (ranks) scoped = MidRanks.addCenteredRanks(scoped, "scope", partners);
-
+    scoped = MidRanks.addCenteredRanks(scoped, "scope", partners);
     List<String> fieldNames = List.of(scoped.columns());
     int nl = lcols.size(), nd = dcols.size();
     int scopeIdx = fieldNames.indexOf("scope");
@@ -93,40 +227,26 @@ public final class Correlations {
         rxIdx[i][j] = fieldNames.indexOf(MidRanks.rankColumn(lcols.get(i), dcols.get(j)));
         ryIdx[i][j] = fieldNames.indexOf(MidRanks.rankColumn(dcols.get(j), lcols.get(i)));
       }
-    double threshold = o.binaryThreshold();
-
     JavaPairRDD<String, double[]> partial =
         scoped.toJavaRDD()
             .mapPartitionsToPair(
                 rows -> {
-                  Map<String, double[]> acc = new java.util.HashMap<>();
+                  Map<String, double[]> acc = new HashMap<>();
                   while (rows.hasNext()) {
                     Row r = rows.next();
-                    double[] a = acc.computeIfAbsent(r.getString(scopeIdx), k -> new double[nl * nd * SLOTS]);
+                    double[] a = acc.computeIfAbsent(r.getString(scopeIdx), k -> new double[nl * nd * RANK_SLOTS]);
                     for (int i = 0; i < nl; i++) {
                       if (r.isNullAt(xIdx[i])) continue;
-                      double x = r.getDouble(xIdx[i]);
                       for (int j = 0; j < nd; j++) {
                         if (r.isNullAt(yIdx[j])) continue;
-                        double y = r.getDouble(yIdx[j]);
-                        double rx = ranks ? r.getDouble(rxIdx[i][j]) : 0;
-                        double ry = ranks ? r.getDouble(ryIdx[i][j]) : 0;
-                        int b = (i * nd + j) * SLOTS;
-                        a[b + N] += 1;
-                        a[b + SX] += x;
-                        a[b + SY] += y;
-                        a[b + SXX] += x * x;
-                        a[b + SYY] += y * y;
-                        a[b + SXY] += x * y;
+                        double rx = r.getDouble(rxIdx[i][j]);
+                        double ry = r.getDouble(ryIdx[i][j]);
+                        int b = (i * nd + j) * RANK_SLOTS;
                         a[b + RX] += rx;
                         a[b + RY] += ry;
                         a[b + RXX] += rx * rx;
                         a[b + RYY] += ry * ry;
                         a[b + RXY] += rx * ry;
-                        if (x >= threshold) {
-                          a[b + N1] += 1;
-                          a[b + SY1] += y;
-                        }
                       }
                     }
                   }
@@ -134,31 +254,22 @@ public final class Correlations {
                   acc.forEach((k, v) -> out.add(new Tuple2<>(k, v)));
                   return out.iterator();
                 });
-    Map<String, double[]> sums =
+    return new HashMap<>(
         partial.reduceByKey(
                 (p, q) -> {
                   double[] s = new double[p.length];
                   for (int k = 0; k < s.length; k++) s[k] = p[k] + q[k];
                   return s;
                 })
-            .collectAsMap();
-
-    List<String> scopes = new ArrayList<>(sums.keySet());
-    scopes.sort((p, q) -> p.equals(SCOPE_ALL) ? -1 : q.equals(SCOPE_ALL) ? 1 : p.compareTo(q));
-    List<Row> rows = new ArrayList<>();
-    for (String scope : scopes) {
-      double[] a = sums.get(scope);
-      for (int i = 0; i < nl; i++)
-        for (int j = 0; j < nd; j++) rows.add(cell(scope, labels.get(i), o.isBinary(labels.get(i)), cats.get(j), a, (i * nd + j) * SLOTS, o.spearman()));
-    }
-    return flat.sparkSession().createDataFrame(rows, SCHEMA);
+            .collectAsMap());
   }
 
-  private static Row cell(String scope, String label, boolean binary, String cat, double[] a, int b, boolean ranks) {
+  private static Row cell(
+      String scope, String label, boolean binary, String cat, double[] a, int b, double[] rs, int rb, boolean ranks) {
     double n = a[b + N];
     double r = Stats.pearson(n, a[b + SX], a[b + SY], a[b + SXX], a[b + SYY], a[b + SXY]);
     double[] ci = Stats.fisherInterval(r, n);
-    double rho = ranks ? Stats.pearson(n, a[b + RX], a[b + RY], a[b + RXX], a[b + RYY], a[b + RXY]) : Double.NaN;
+    double rho = ranks ? Stats.pearson(n, rs[rb + RX], rs[rb + RY], rs[rb + RXX], rs[rb + RYY], rs[rb + RXY]) : Double.NaN;
     Double pb = null, meanYes = null, meanNo = null;
     Long nYes = null, nNo = null;
     if (binary) {

@@ -12,6 +12,7 @@ public record ToxicityOptions(
     double binaryThreshold,
     boolean correlationUsePredicted,
     boolean spearman,
+    long spearmanMaxLabelValues,
     List<String> deletedTreeStates,
     boolean rejectedCountsAsDeleted,
     int bootstrapReplicates,
@@ -77,6 +78,7 @@ public record ToxicityOptions(
             c.getDouble("toxicity.binary_threshold", 0.5),
             c.getBoolean("toxicity.correlation.use_predicted", false),
             c.getBoolean("toxicity.correlation.spearman", true),
+            c.getLong("toxicity.correlation.spearman_max_label_values", 1_000_000L),
             c.getStringList("toxicity.deleted.tree_states", List.of("ready_for_export")),
             c.getBoolean("toxicity.deleted.count_rejected_as_deleted", false),
             c.getInt("toxicity.bootstrap.replicates", 200),
@@ -90,6 +92,8 @@ public record ToxicityOptions(
     if (labels.isEmpty()) throw new IllegalArgumentException("toxicity.labels must not be empty");
     if (!(binaryThreshold > 0 && binaryThreshold <= 1))
       throw new IllegalArgumentException("toxicity.binary_threshold must be in (0, 1]: " + binaryThreshold);
+    if (spearmanMaxLabelValues < 0)
+      throw new IllegalArgumentException("toxicity.correlation.spearman_max_label_values must be >= 0");
     if (bootstrapReplicates < 0)
       throw new IllegalArgumentException("toxicity.bootstrap.replicates must be >= 0");
     if (!(scorer.holdoutFraction() > 0 && scorer.holdoutFraction() < 1))

@@ -64,6 +64,8 @@ class ToxicityBenchTest {
     DeletedVsRetained.compute(flat, o).count();
     System.out.printf("BENCH deleted_vs_retained_seconds %.2f (%d bootstrap replicates)%n", seconds(t0), o.bootstrapReplicates());
 
+    // -Dtoxicity.bench.tables_only=true: stop after the two tables (the scorer takes minutes).
+    if (Boolean.getBoolean("toxicity.bench.tables_only")) return;
     t0 = System.nanoTime();
     ToxicityScorerModel model = ToxicityScorer.train(messages, o.scorer());
     long trained = ToxicityScorer.trainingCount(messages, o.scorer());
