@@ -125,7 +125,7 @@ class CommandLineTest {
 
     Result joined =
         cli("sql", "--output", out.toString(), "--format", "json",
-            "SELECT t.tree_state, count(*) AS n FROM messages m JOIN trees t ON m.message_tree_id = t.message_tree_id GROUP BY t.tree_state");
+            "SELECT t.tree_state, count(*) AS n FROM messages m JOIN trees t ON m.message_tree_id = t.tree_id GROUP BY t.tree_state");
     assertEquals(0, joined.code(), joined.err());
     long sum = 0;
     for (String line : joined.out().split("\n")) if (!line.isBlank()) sum += new ObjectMapper().readTree(line).path("n").asLong();
