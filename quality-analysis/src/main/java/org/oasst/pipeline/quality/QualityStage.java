@@ -27,6 +27,7 @@ import org.oasst.pipeline.core.config.PipelineConfig;
 import org.oasst.pipeline.core.io.OutputStore;
 import org.oasst.pipeline.quality.acceptance.AcceptanceAudit;
 import org.oasst.pipeline.quality.contributors.ContributorStats;
+import org.oasst.pipeline.quality.contributors.ContributorTables;
 import org.oasst.pipeline.quality.labels.LabelCorrelation;
 import org.oasst.pipeline.quality.labels.LabelStats;
 import org.oasst.pipeline.quality.languages.LanguageStats;
@@ -113,14 +114,14 @@ public final class QualityStage {
         LanguageStats.languages(m, config.getInt("analysis.languages.top_n", 10)));
 
     // 2. Contributors
-    Dataset<Row> perUserLang = ContributorStats.perUserAndLanguage(m).persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> ranked = ContributorStats.ranked(perUserLang).persist(StorageLevel.MEMORY_AND_DISK());
-    write(store, timings, "analysis/contributors", ContributorStats.contributors(perUserLang));
-    write(store, timings, "analysis/contributor_summary", ContributorStats.summary(ranked, perUserLang));
-    write(store, timings, "analysis/contributor_lorenz",
-        ContributorStats.lorenz(ranked, config.getInt("analysis.contributors.lorenz_points", 100)));
-    ranked.unpersist();
-    perUserLang.unpersist();
+    // Per user and language is at most one row per user and language: collected once, and the
+    // three contributor tables (ranks, running sums, Gini, Lorenz) are computed on the driver.
+    ContributorTables.Tables contributors =
+        ContributorTables.compute(ContributorStats.perUserAndLanguage(m),
+            config.getInt("analysis.contributors.lorenz_points", 100));
+    write(store, timings, "analysis/contributors", contributors.contributors(spark));
+    write(store, timings, "analysis/contributor_summary", contributors.summary(spark));
+    write(store, timings, "analysis/contributor_lorenz", contributors.lorenz(spark));
     Map<String, Object> contributorsMeta = new LinkedHashMap<>();
     contributorsMeta.put("unavailable_kinds", ContributorStats.UNAVAILABLE_KINDS);
     contributorsMeta.put("why_unavailable",
@@ -137,11 +138,7 @@ public final class QualityStage {
     Dataset<Row> labelStats = LabelStats.stats(spark, labelAgg);
     write(store, timings, "analysis/label_stats", labelStats);
     write(store, timings, "analysis/label_histogram", LabelStats.histogram(spark, labelAgg));
-    write(store, timings, "analysis/label_mean_by_rank",
-        labelStats.filter(col("scope").equalTo("rank"))
-            .select(col("scope_value").cast("int").as("rank"), col("name"),
-                col("messages_with_value").as("messages"), col("mean"), col("stddev"))
-            .orderBy("rank", "name"));
+    write(store, timings, "analysis/label_mean_by_rank", LabelStats.meanByRank(spark, labelAgg));
     List<String> names = LabelStats.names(labelAgg);
     int maxExact = config.getInt("analysis.labels.max_exact_values", 1000);
     Map<String, Boolean> coarse = new HashMap<>();
@@ -161,17 +158,19 @@ public final class QualityStage {
 
     // 5. Ranks
     Dataset<Row> perParent = RankStats.perParent(m).persist(StorageLevel.MEMORY_AND_DISK());
-    write(store, timings, "analysis/rank_summary", RankStats.summary(perParent));
+    write(store, timings, "analysis/rank_summary", local(spark, RankStats.summary(perParent)));
     write(store, timings, "analysis/rank_siblings", RankStats.siblingDistribution(perParent));
     perParent.unpersist();
 
     // 6. Leaderboard and trollboard
     Instant reference = referenceTime(config, facts);
     int monthDays = config.getInt("analysis.leaderboard.month_days", 30);
-    Dataset<Row> perUser = Leaderboard.perUser(m, reference, monthDays).persist(StorageLevel.MEMORY_AND_DISK());
-    write(store, timings, "analysis/leaderboard", Leaderboard.leaderboard(perUser));
-    write(store, timings, "analysis/trollboard", Leaderboard.trollboard(perUser));
-    perUser.unpersist();
+    // At most one row per user and time frame: collected once for both boards.
+    List<Row> perUser = Leaderboard.perUser(m, reference, monthDays).collectAsList();
+    write(store, timings, "analysis/leaderboard",
+        spark.createDataFrame(Leaderboard.leaderboardRows(perUser), Leaderboard.LEADERBOARD_SCHEMA));
+    write(store, timings, "analysis/trollboard",
+        spark.createDataFrame(Leaderboard.trollboardRows(perUser), Leaderboard.TROLLBOARD_SCHEMA));
     Map<String, Object> boardMeta =
         leaderboardMeta(reference, monthDays, facts.getLong(2), facts.getLong(1), names);
     store.writeText("analysis/leaderboard.meta.json", toJson(boardMeta));
@@ -179,6 +178,11 @@ public final class QualityStage {
     // Wall time per output, including the computation it triggered (upstream caches fill on first use).
     meta.put("timings_ms", timings);
     return meta;
+  }
+
+  /** A small result computed once and held on the driver, so writing it re-runs nothing. */
+  private static Dataset<Row> local(SparkSession spark, Dataset<Row> small) {
+    return spark.createDataFrame(small.collectAsList(), small.schema());
   }
 
   private static void write(OutputStore store, Map<String, Long> timings, String relPath, Dataset<Row> df) {
