@@ -27,6 +27,7 @@ import org.oasst.pipeline.core.config.PipelineConfig;
 import org.oasst.pipeline.core.io.OutputStore;
 import org.oasst.pipeline.quality.acceptance.AcceptanceAudit;
 import org.oasst.pipeline.quality.contributors.ContributorStats;
+import org.oasst.pipeline.quality.contributors.ContributorTables;
 import org.oasst.pipeline.quality.labels.LabelCorrelation;
 import org.oasst.pipeline.quality.labels.LabelStats;
 import org.oasst.pipeline.quality.languages.LanguageStats;
@@ -58,18 +59,109 @@ public final class QualityStage {
     d.put("analysis.acceptance.threshold", 0.6);
     d.put("analysis.leaderboard.reference_time", "");
     d.put("analysis.leaderboard.month_days", 30);
+    d.put("analysis.write_threads", 3);
     return d;
   }
 
   public static void run(SparkSession spark, OutputStore store, PipelineConfig config) {
+    int threads = config.getInt("analysis.write_threads", 3);
+    if (threads < 1) throw new IllegalArgumentException("analysis.write_threads must be >= 1: " + threads);
     Dataset<Row> projected =
         project(store.read("tables/messages")).persist(StorageLevel.MEMORY_AND_DISK());
     try {
-      Map<String, Object> meta = analyze(spark, projected, config, store);
-      store.recordSection("analysis", meta);
-      store.writeText("analysis/quality.meta.json", toJson(meta));
+      // The tables are written while quality.meta.json, written last, is still being staged: the
+      // store removes its shared staging folder when it finds it empty, and this open write keeps
+      // it from being empty while several table writes run at once.
+      store.writeAtomically("analysis/quality.meta.json", staging -> {
+        Map<String, Object> meta;
+        try (Writes writes = new Writes(store, threads)) {
+          meta = analyze(spark, projected, config, store, writes);
+        }
+        store.recordSection("analysis", meta);
+        writeFile(spark, staging, toJson(meta));
+        return null;
+      });
     } finally {
       projected.unpersist();
+    }
+  }
+
+  private static void writeFile(SparkSession spark, String path, String content) {
+    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
+    try (java.io.OutputStream out =
+        p.getFileSystem(spark.sparkContext().hadoopConfiguration()).create(p, false)) {
+      out.write(content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot write " + path, e);
+    }
+  }
+
+  /**
+   * The table writes of one run. Each output costs the store several small Spark jobs (write, read
+   * back, fingerprint, CSV copy) whose time is mostly fixed per job, not per row; running a few at
+   * once overlaps that latency with each other and with the next analysis's aggregation.
+   */
+  private static final class Writes implements AutoCloseable {
+    private final OutputStore store;
+    private final Map<String, Long> timings = new LinkedHashMap<>();
+    private final java.util.concurrent.ExecutorService pool;
+    private final List<java.util.concurrent.Future<?>> pending = new ArrayList<>();
+
+    Writes(OutputStore store, int threads) {
+      this.store = store;
+      this.pool = threads == 1 ? null : java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+        Thread t = new Thread(r, "analyze-write");
+        t.setDaemon(true);
+        return t;
+      });
+    }
+
+    void write(String relPath, Dataset<Row> df) {
+      String key = relPath.substring(relPath.indexOf('/') + 1);
+      synchronized (timings) {
+        timings.put(key, null); // keeps the keys in the order the outputs were started
+      }
+      Runnable job = () -> {
+        long start = System.nanoTime();
+        store.writeTableWithCsv(relPath, df);
+        synchronized (timings) {
+          timings.put(key, (System.nanoTime() - start) / 1_000_000);
+        }
+      };
+      if (pool == null) job.run();
+      else pending.add(pool.submit(job));
+    }
+
+    void time(String key, long startNanos) {
+      synchronized (timings) {
+        timings.put(key, (System.nanoTime() - startNanos) / 1_000_000);
+      }
+    }
+
+    /** Waits for every started write; the first failure is rethrown. */
+    Map<String, Long> awaitAll() {
+      for (java.util.concurrent.Future<?> f : pending) {
+        try {
+          f.get();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while writing the analysis tables", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+          Throwable cause = e.getCause();
+          if (cause instanceof RuntimeException re) throw re;
+          if (cause instanceof Error err) throw err;
+          throw new IllegalStateException(cause);
+        }
+      }
+      pending.clear();
+      synchronized (timings) {
+        return new LinkedHashMap<>(timings);
+      }
+    }
+
+    @Override
+    public void close() {
+      if (pool != null) pool.shutdownNow();
     }
   }
 
@@ -82,9 +174,8 @@ public final class QualityStage {
   }
 
   private static Map<String, Object> analyze(
-      SparkSession spark, Dataset<Row> m, PipelineConfig config, OutputStore store) {
+      SparkSession spark, Dataset<Row> m, PipelineConfig config, OutputStore store, Writes writes) {
     Map<String, Object> meta = new LinkedHashMap<>();
-    Map<String, Long> timings = new LinkedHashMap<>();
     long factsStart = System.nanoTime();
     Row facts =
         m.agg(
@@ -105,22 +196,22 @@ public final class QualityStage {
     input.put("first_created_date", facts.isNullAt(5) ? null : facts.getTimestamp(5).toInstant().toString());
     input.put("last_created_date", facts.isNullAt(6) ? null : facts.getTimestamp(6).toInstant().toString());
     meta.put("input", input);
-    timings.put("input_facts", (System.nanoTime() - factsStart) / 1_000_000);
+    writes.time("input_facts", factsStart);
     meta.put("config", effectiveConfig(config));
 
     // 1. Languages
-    write(store, timings, "analysis/languages",
+    writes.write("analysis/languages",
         LanguageStats.languages(m, config.getInt("analysis.languages.top_n", 10)));
 
     // 2. Contributors
-    Dataset<Row> perUserLang = ContributorStats.perUserAndLanguage(m).persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> ranked = ContributorStats.ranked(perUserLang).persist(StorageLevel.MEMORY_AND_DISK());
-    write(store, timings, "analysis/contributors", ContributorStats.contributors(perUserLang));
-    write(store, timings, "analysis/contributor_summary", ContributorStats.summary(ranked, perUserLang));
-    write(store, timings, "analysis/contributor_lorenz",
-        ContributorStats.lorenz(ranked, config.getInt("analysis.contributors.lorenz_points", 100)));
-    ranked.unpersist();
-    perUserLang.unpersist();
+    // Per user and language is at most one row per user and language: collected once, and the
+    // three contributor tables (ranks, running sums, Gini, Lorenz) are computed on the driver.
+    ContributorTables.Tables contributors =
+        ContributorTables.compute(ContributorStats.perUserAndLanguage(m),
+            config.getInt("analysis.contributors.lorenz_points", 100));
+    writes.write("analysis/contributors", contributors.contributors(spark));
+    writes.write("analysis/contributor_summary", contributors.summary(spark));
+    writes.write("analysis/contributor_lorenz", contributors.lorenz(spark));
     Map<String, Object> contributorsMeta = new LinkedHashMap<>();
     contributorsMeta.put("unavailable_kinds", ContributorStats.UNAVAILABLE_KINDS);
     contributorsMeta.put("why_unavailable",
@@ -133,20 +224,16 @@ public final class QualityStage {
     int bins = config.getInt("analysis.labels.histogram_bins", 10);
     long labelStart = System.nanoTime();
     LabelStats.Collected labelAgg = LabelStats.compute(m, bins);
-    timings.put("label_aggregate", (System.nanoTime() - labelStart) / 1_000_000);
+    writes.time("label_aggregate", labelStart);
     Dataset<Row> labelStats = LabelStats.stats(spark, labelAgg);
-    write(store, timings, "analysis/label_stats", labelStats);
-    write(store, timings, "analysis/label_histogram", LabelStats.histogram(spark, labelAgg));
-    write(store, timings, "analysis/label_mean_by_rank",
-        labelStats.filter(col("scope").equalTo("rank"))
-            .select(col("scope_value").cast("int").as("rank"), col("name"),
-                col("messages_with_value").as("messages"), col("mean"), col("stddev"))
-            .orderBy("rank", "name"));
+    writes.write("analysis/label_stats", labelStats);
+    writes.write("analysis/label_histogram", LabelStats.histogram(spark, labelAgg));
+    writes.write("analysis/label_mean_by_rank", LabelStats.meanByRank(spark, labelAgg));
     List<String> names = LabelStats.names(labelAgg);
     int maxExact = config.getInt("analysis.labels.max_exact_values", 1000);
     Map<String, Boolean> coarse = new HashMap<>();
     LabelStats.distinctValues(labelAgg).forEach((name, distinct) -> coarse.put(name, distinct > maxExact));
-    write(store, timings, "analysis/label_correlation",
+    writes.write("analysis/label_correlation",
         LabelCorrelation.matrix(m, names, coarse, config.getInt("analysis.labels.coarse_grid", 100)));
     meta.put("labels", Map.of("names", names));
 
@@ -155,36 +242,38 @@ public final class QualityStage {
         AcceptanceAudit.perMessage(m, config.getInt("analysis.acceptance.min_reviews", 3),
                 config.getDouble("analysis.acceptance.threshold", 0.6))
             .persist(StorageLevel.MEMORY_AND_DISK());
-    write(store, timings, "analysis/acceptance_audit", AcceptanceAudit.summary(audited));
-    write(store, timings, "analysis/acceptance_disagreements", AcceptanceAudit.disagreements(audited));
-    audited.unpersist();
+    writes.write("analysis/acceptance_audit", AcceptanceAudit.summary(audited));
+    writes.write("analysis/acceptance_disagreements", AcceptanceAudit.disagreements(audited));
 
     // 5. Ranks
     Dataset<Row> perParent = RankStats.perParent(m).persist(StorageLevel.MEMORY_AND_DISK());
-    write(store, timings, "analysis/rank_summary", RankStats.summary(perParent));
-    write(store, timings, "analysis/rank_siblings", RankStats.siblingDistribution(perParent));
+    writes.write("analysis/rank_summary", local(spark, RankStats.summary(perParent)));
+    writes.write("analysis/rank_siblings", RankStats.siblingDistribution(perParent));
     perParent.unpersist();
 
     // 6. Leaderboard and trollboard
     Instant reference = referenceTime(config, facts);
     int monthDays = config.getInt("analysis.leaderboard.month_days", 30);
-    Dataset<Row> perUser = Leaderboard.perUser(m, reference, monthDays).persist(StorageLevel.MEMORY_AND_DISK());
-    write(store, timings, "analysis/leaderboard", Leaderboard.leaderboard(perUser));
-    write(store, timings, "analysis/trollboard", Leaderboard.trollboard(perUser));
-    perUser.unpersist();
+    // At most one row per user and time frame: collected once for both boards.
+    List<Row> perUser = Leaderboard.perUser(m, reference, monthDays).collectAsList();
+    writes.write("analysis/leaderboard",
+        spark.createDataFrame(Leaderboard.leaderboardRows(perUser), Leaderboard.LEADERBOARD_SCHEMA));
+    writes.write("analysis/trollboard",
+        spark.createDataFrame(Leaderboard.trollboardRows(perUser), Leaderboard.TROLLBOARD_SCHEMA));
     Map<String, Object> boardMeta =
         leaderboardMeta(reference, monthDays, facts.getLong(2), facts.getLong(1), names);
     store.writeText("analysis/leaderboard.meta.json", toJson(boardMeta));
     meta.put("leaderboard", boardMeta);
     // Wall time per output, including the computation it triggered (upstream caches fill on first use).
-    meta.put("timings_ms", timings);
+    // Waits for the writes (the disagreements still read the cached audit rows).
+    meta.put("timings_ms", writes.awaitAll());
+    audited.unpersist();
     return meta;
   }
 
-  private static void write(OutputStore store, Map<String, Long> timings, String relPath, Dataset<Row> df) {
-    long start = System.nanoTime();
-    store.writeTableWithCsv(relPath, df);
-    timings.put(relPath.substring(relPath.indexOf('/') + 1), (System.nanoTime() - start) / 1_000_000);
+  /** A small result computed once and held on the driver, so writing it re-runs nothing. */
+  private static Dataset<Row> local(SparkSession spark, Dataset<Row> small) {
+    return spark.createDataFrame(small.collectAsList(), small.schema());
   }
 
   private static Instant referenceTime(PipelineConfig config, Row facts) {

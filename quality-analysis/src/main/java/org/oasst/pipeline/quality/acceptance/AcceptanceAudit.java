@@ -9,6 +9,9 @@ import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -59,8 +62,21 @@ public final class AcceptanceAudit {
     return scored.withColumn("outcome", outcome);
   }
 
-  /** Counts by role and tree state: audited, agreements, both kinds of disagreement, undecided. */
+  /**
+   * Counts by role and tree state: audited, agreements, both kinds of disagreement, undecided.
+   * At most (#roles x #tree states) rows, so they are collected and ordered on the driver, which
+   * spares the sampling job a distributed sort needs.
+   */
   public static Dataset<Row> summary(Dataset<Row> perMessage) {
+    Dataset<Row> counts = summaryUnordered(perMessage);
+    List<Row> rows = new ArrayList<>(counts.collectAsList());
+    Comparator<String> nullsFirst = Comparator.nullsFirst(Comparator.naturalOrder());
+    rows.sort(Comparator.comparing((Row r) -> r.getString(0), nullsFirst)
+        .thenComparing(r -> r.getString(1), nullsFirst));
+    return perMessage.sparkSession().createDataFrame(rows, counts.schema());
+  }
+
+  private static Dataset<Row> summaryUnordered(Dataset<Row> perMessage) {
     return perMessage
         .groupBy(col("role"), col("tree_state"))
         .agg(
@@ -72,8 +88,7 @@ public final class AcceptanceAudit {
             countOf(EXPORTED_UNDECIDED))
         .withColumn("agreement_rate",
             col(AGREE_ACCEPTED).plus(col(AGREE_REJECTED)).cast("double")
-                .divide(col("audited").minus(col(EXPORTED_UNDECIDED))))
-        .orderBy("role", "tree_state");
+                .divide(col("audited").minus(col(EXPORTED_UNDECIDED))));
   }
 
   private static Column countOf(String outcome) {

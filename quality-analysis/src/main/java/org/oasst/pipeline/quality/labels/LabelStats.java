@@ -213,6 +213,28 @@ public final class LabelStats {
     return spark.createDataFrame(c.histogram(), HISTOGRAM_SCHEMA);
   }
 
+  public static final StructType MEAN_BY_RANK_SCHEMA =
+      new StructType()
+          .add("rank", DataTypes.IntegerType, true)
+          .add("name", DataTypes.StringType, false)
+          .add("messages", DataTypes.LongType, false)
+          .add("mean", DataTypes.DoubleType, true)
+          .add("stddev", DataTypes.DoubleType, true);
+
+  /** The {@code rank} scope of the statistics: rank, name, messages (with a value), mean, stddev. */
+  public static Dataset<Row> meanByRank(org.apache.spark.sql.SparkSession spark, Collected c) {
+    List<Row> rows = new ArrayList<>();
+    for (Row r : c.stats()) {
+      if (!"rank".equals(r.getString(0))) continue;
+      // The stats rows are built without a schema: fields by position.
+      rows.add(RowFactory.create(Integer.valueOf(r.getString(1)), r.getString(2),
+          r.get(STATS_SCHEMA.fieldIndex("messages_with_value")), r.get(STATS_SCHEMA.fieldIndex("mean")),
+          r.get(STATS_SCHEMA.fieldIndex("stddev"))));
+    }
+    rows.sort(java.util.Comparator.comparingInt((Row r) -> r.getInt(0)).thenComparing(r -> r.getString(1)));
+    return spark.createDataFrame(rows, MEAN_BY_RANK_SCHEMA);
+  }
+
   /** Distinct values of each label over all messages (the stats rows carry no schema). */
   public static Map<String, Long> distinctValues(Collected c) {
     int idx = STATS_SCHEMA.fieldIndex("distinct_values");

@@ -5,11 +5,9 @@ import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.element_at;
 import static org.apache.spark.sql.functions.explode;
-import static org.apache.spark.sql.functions.floor;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.round;
-import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
@@ -23,7 +21,9 @@ import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.oasst.pipeline.core.schema.Tables;
 
 /**
@@ -131,31 +131,72 @@ public final class Leaderboard {
         .agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new));
   }
 
+  private static final List<String> LEADER_TERMS =
+      List.of("prompts", "assistant_replies", "prompter_replies", "accepted_prompts",
+          "accepted_assistant_replies", "accepted_prompter_replies", "ranked_1st", "ranked_2nd",
+          "ranked_3rd");
+  private static final List<String> TROLL_COUNTS =
+      List.of("red_flags", "upvotes", "downvotes", "spam_prompts");
+
+  public static final StructType LEADERBOARD_SCHEMA = leaderboardSchema();
+  public static final StructType TROLLBOARD_SCHEMA = trollboardSchema();
+
+  private static StructType leaderboardSchema() {
+    StructType s = new StructType()
+        .add("time_frame", DataTypes.StringType, false)
+        .add("position", DataTypes.IntegerType, false)
+        .add("user_id", DataTypes.StringType, true)
+        .add("leader_score", DataTypes.LongType, true)
+        .add("score_complete", DataTypes.BooleanType, false);
+    for (String t : LEADER_TERMS.subList(0, 3)) s = s.add(t, DataTypes.LongType, true);
+    for (String t : UNAVAILABLE_LEADER_TERMS) s = s.add(t, DataTypes.LongType, true);
+    for (String t : LEADER_TERMS.subList(3, LEADER_TERMS.size())) s = s.add(t, DataTypes.LongType, true);
+    return s;
+  }
+
+  private static StructType trollboardSchema() {
+    StructType s = new StructType()
+        .add("time_frame", DataTypes.StringType, false)
+        .add("position", DataTypes.IntegerType, false)
+        .add("user_id", DataTypes.StringType, true)
+        .add("troll_score", DataTypes.DoubleType, true);
+    for (String t : TROLL_COUNTS) s = s.add(t, DataTypes.LongType, true);
+    for (String t : TROLL_LABELS) s = s.add(t, DataTypes.DoubleType, true);
+    return s;
+  }
+
   /**
    * time_frame, position, user_id, leader_score, score_complete (false: unavailable terms left
-   * out), every term (unavailable ones null). Position: score descending, then user id.
+   * out), every term (unavailable ones null). Position: score descending, then user id. The
+   * per-user table has at most one row per user and time frame, so positions are assigned on the
+   * driver (no window over all users).
    */
   public static Dataset<Row> leaderboard(Dataset<Row> perUser) {
-    Column score =
-        floor(col("prompts").multiply(0.1)).cast("long")
-            .plus(col("assistant_replies").multiply(4))
-            .plus(col("prompter_replies"))
-            .plus(floor(col("accepted_prompts").multiply(0.1)).cast("long"))
-            .plus(col("accepted_assistant_replies").multiply(4))
-            .plus(col("accepted_prompter_replies"))
-            .plus(col("ranked_1st").multiply(9))
-            .plus(col("ranked_2nd").multiply(3))
-            .plus(col("ranked_3rd"));
-    Dataset<Row> scored = perUser.withColumn("leader_score", score);
-    for (String t : UNAVAILABLE_LEADER_TERMS) scored = scored.withColumn(t, lit(null).cast("long"));
-    return scored
-        .withColumn("position", row_number().over(
-            Window.partitionBy("time_frame").orderBy(col("leader_score").desc(), col("user_id"))))
-        .withColumn("score_complete", lit(false))
-        .select("time_frame", "position", "user_id", "leader_score", "score_complete", "prompts",
-            "assistant_replies", "prompter_replies", "simple_labels", "full_labels", "rankings",
-            "accepted_prompts", "accepted_assistant_replies", "accepted_prompter_replies",
-            "ranked_1st", "ranked_2nd", "ranked_3rd");
+    return perUser.sparkSession().createDataFrame(leaderboardRows(perUser.collectAsList()), LEADERBOARD_SCHEMA);
+  }
+
+  /** {@link #leaderboard} from the collected per-user rows. */
+  public static List<Row> leaderboardRows(List<Row> perUser) {
+    List<Object[]> scored = new ArrayList<>();
+    for (Row r : perUser) {
+      long[] t = new long[LEADER_TERMS.size()];
+      for (int i = 0; i < t.length; i++) t[i] = r.<Long>getAs(LEADER_TERMS.get(i));
+      long score =
+          (long) Math.floor(t[0] * 0.1) + t[1] * 4 + t[2] + (long) Math.floor(t[3] * 0.1)
+              + t[4] * 4 + t[5] + t[6] * 9 + t[7] * 3 + t[8];
+      Object[] v = new Object[LEADERBOARD_SCHEMA.size()];
+      int i = 0;
+      v[i++] = r.getAs("time_frame");
+      v[i++] = null; // position, below
+      v[i++] = r.getAs("user_id");
+      v[i++] = score;
+      v[i++] = false;
+      for (int k = 0; k < 3; k++) v[i++] = t[k];
+      for (int k = 0; k < UNAVAILABLE_LEADER_TERMS.size(); k++) v[i++] = null;
+      for (int k = 3; k < t.length; k++) v[i++] = t[k];
+      scored.add(v);
+    }
+    return positioned(scored, (a, b) -> Long.compare((Long) b[3], (Long) a[3]));
   }
 
   /**
@@ -163,16 +204,49 @@ public final class Leaderboard {
    * user id. Every user is listed, also those with a score of 0 or less.
    */
   public static Dataset<Row> trollboard(Dataset<Row> perUser) {
-    Column score =
-        col("red_flags").multiply(3).minus(col("upvotes")).plus(col("downvotes"))
-            .plus(col("spam_prompts"));
-    for (String l : TROLL_LABELS) score = score.plus(col(l));
-    return perUser
-        .withColumn("troll_score", score)
-        .withColumn("position", row_number().over(
-            Window.partitionBy("time_frame").orderBy(col("troll_score").desc(), col("user_id"))))
-        .select("time_frame", "position", "user_id", "troll_score", "red_flags", "upvotes",
-            "downvotes", "spam_prompts", "lang_mismatch", "not_appropriate", "pii", "hate_speech",
-            "sexual_content", "political_content");
+    return perUser.sparkSession().createDataFrame(trollboardRows(perUser.collectAsList()), TROLLBOARD_SCHEMA);
+  }
+
+  /** {@link #trollboard} from the collected per-user rows. */
+  public static List<Row> trollboardRows(List<Row> perUser) {
+    List<Object[]> scored = new ArrayList<>();
+    for (Row r : perUser) {
+      long[] c = new long[TROLL_COUNTS.size()];
+      for (int i = 0; i < c.length; i++) c[i] = r.<Long>getAs(TROLL_COUNTS.get(i));
+      double[] l = new double[TROLL_LABELS.size()];
+      for (int i = 0; i < l.length; i++) l[i] = r.<Double>getAs(TROLL_LABELS.get(i));
+      // Integer terms first, then the label sums, in the order the score is defined.
+      double score = c[0] * 3 - c[1] + c[2] + c[3];
+      for (double x : l) score += x;
+      Object[] v = new Object[TROLLBOARD_SCHEMA.size()];
+      int i = 0;
+      v[i++] = r.getAs("time_frame");
+      v[i++] = null;
+      v[i++] = r.getAs("user_id");
+      v[i++] = score;
+      for (long x : c) v[i++] = x;
+      for (double x : l) v[i++] = x;
+      scored.add(v);
+    }
+    return positioned(scored, (a, b) -> Double.compare((Double) b[3], (Double) a[3]));
+  }
+
+  /** Sorts by time frame, then score, then user id, and numbers the rows within each frame. */
+  private static List<Row> positioned(List<Object[]> rows, java.util.Comparator<Object[]> byScore) {
+    rows.sort(java.util.Comparator.<Object[], String>comparing(v -> (String) v[0])
+        .thenComparing(byScore)
+        .thenComparing(v -> (String) v[2]));
+    List<Row> out = new ArrayList<>(rows.size());
+    String frame = null;
+    int position = 0;
+    for (Object[] v : rows) {
+      if (!v[0].equals(frame)) {
+        frame = (String) v[0];
+        position = 0;
+      }
+      v[1] = ++position;
+      out.add(RowFactory.create(v));
+    }
+    return out;
   }
 }

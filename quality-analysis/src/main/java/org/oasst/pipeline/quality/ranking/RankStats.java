@@ -49,13 +49,19 @@ public final class RankStats {
         max("max_rank").as("max_rank"));
   }
 
-  /** Distribution of the number of ranked siblings over ranked parents: ranked_siblings, parents. */
+  /**
+   * Distribution of the number of ranked siblings over ranked parents: ranked_siblings, parents.
+   * One row per distinct sibling count (a handful), ordered on the driver.
+   */
   public static Dataset<Row> siblingDistribution(Dataset<Row> perParent) {
-    return perParent
-        .filter(col("ranked_replies").gt(0))
-        .groupBy(col("ranked_replies").as("ranked_siblings"))
-        .agg(count(lit(1)).as("parents"))
-        .orderBy("ranked_siblings");
+    Dataset<Row> counts =
+        perParent
+            .filter(col("ranked_replies").gt(0))
+            .groupBy(col("ranked_replies").as("ranked_siblings"))
+            .agg(count(lit(1)).as("parents"));
+    List<Row> rows = new ArrayList<>(counts.collectAsList());
+    rows.sort(java.util.Comparator.comparingLong(r -> r.getLong(0)));
+    return perParent.sparkSession().createDataFrame(rows, counts.schema());
   }
 
   private static final UserDefinedFunction MERGE =

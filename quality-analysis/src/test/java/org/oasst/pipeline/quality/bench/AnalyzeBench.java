@@ -50,7 +50,11 @@ public final class AnalyzeBench {
       scan = Math.min(scan, (System.nanoTime() - t) / 1e9);
     }
     long t = System.nanoTime();
-    QualityStage.run(spark, store, PipelineConfig.defaults());
+    PipelineConfig config = PipelineConfig.defaults();
+    // -Danalysis.write_threads=N compares write parallelism on the same input.
+    String threads = System.getProperty("analysis.write_threads");
+    if (threads != null) config = config.with("analysis.write_threads", Integer.parseInt(threads));
+    QualityStage.run(spark, store, config);
     double analyze = (System.nanoTime() - t) / 1e9;
     store.commitManifest();
     System.out.printf(
