@@ -103,7 +103,8 @@ public final class OutputStore {
           df.write().mode(SaveMode.ErrorIfExists).parquet(staging);
           // Fingerprint what was written, not the plan that produced it: a second, cheap columnar scan
           // instead of re-running the upstream computation.
-          Dataset<Row> written = spark.read().parquet(staging);
+          // The schema is known: reading back with it skips Spark's schema-discovery job.
+          Dataset<Row> written = spark.read().schema(df.schema()).parquet(staging);
           Fingerprint.Result fp = Fingerprint.of(written);
           return new OutputInfo(relPath, fp.rows(), written.schema().simpleString(), fp.fingerprint());
         },
@@ -113,7 +114,7 @@ public final class OutputStore {
   /** As {@link #writeTable}, plus a single-file CSV copy at {@code DIR/relPath.csv} for spreadsheets. */
   public OutputInfo writeTableWithCsv(String relPath, Dataset<Row> df) {
     OutputInfo info = writeTable(relPath, df);
-    Dataset<Row> written = read(relPath);
+    Dataset<Row> written = spark.read().schema(df.schema()).parquet(path(relPath));
     writeAtomically(
         relPath + ".csv",
         staging -> {
@@ -252,7 +253,8 @@ public final class OutputStore {
       fs.delete(writeDir, true);
       Path all = new Path(root, STAGING);
       FileStatus[] left = fs.exists(all) ? fs.listStatus(all) : new FileStatus[0];
-      if (left.length == 0) fs.delete(all, true);
+      // Not recursive: a concurrent write may have just made its own folder in there.
+      if (left.length == 0) fs.delete(all, false);
     } catch (IOException ignored) {
       // Staging leftovers never look like outputs; the next run of the same stage replaces them.
     }

@@ -41,44 +41,8 @@ import org.oasst.pipeline.core.schema.Tables;
 final class ParquetHfReader {
   private ParquetHfReader() {}
 
-  /** The columns of the published HF datasets, with the types their dataset card declares. */
-  static final StructType HF_SCHEMA =
-      createStructType(
-          new StructField[] {
-            createStructField("message_id", StringType, true),
-            createStructField("parent_id", StringType, true),
-            createStructField("user_id", StringType, true),
-            createStructField("created_date", StringType, true),
-            createStructField("text", StringType, true),
-            createStructField("role", StringType, true),
-            createStructField("lang", StringType, true),
-            createStructField("review_count", IntegerType, true),
-            createStructField("review_result", BooleanType, true),
-            createStructField("deleted", BooleanType, true),
-            createStructField("rank", IntegerType, true),
-            createStructField("synthetic", BooleanType, true),
-            createStructField("model_name", StringType, true),
-            createStructField("detoxify", Tables.DETOXIFY, true),
-            createStructField("message_tree_id", StringType, true),
-            createStructField("tree_state", StringType, true),
-            createStructField(
-                "emojis",
-                createStructType(
-                    new StructField[] {
-                      createStructField("name", createArrayType(StringType, true), true),
-                      createStructField("count", createArrayType(IntegerType, true), true)
-                    }),
-                true),
-            createStructField(
-                "labels",
-                createStructType(
-                    new StructField[] {
-                      createStructField("name", createArrayType(StringType, true), true),
-                      createStructField("value", createArrayType(DoubleType, true), true),
-                      createStructField("count", createArrayType(IntegerType, true), true)
-                    }),
-                true),
-          });
+  /** The columns of the published HF datasets ({@link Tables#HF_MESSAGES}). */
+  static final StructType HF_SCHEMA = Tables.HF_MESSAGES;
 
   static Dataset<Row> read(SparkSession spark, List<InputFile> files, HadoopConf conf) {
     String[] paths = files.stream().map(InputFile::path).toArray(String[]::new);

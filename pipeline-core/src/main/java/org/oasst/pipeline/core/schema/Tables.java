@@ -6,6 +6,7 @@ import static org.apache.spark.sql.types.DataTypes.IntegerType;
 import static org.apache.spark.sql.types.DataTypes.LongType;
 import static org.apache.spark.sql.types.DataTypes.StringType;
 import static org.apache.spark.sql.types.DataTypes.TimestampType;
+import static org.apache.spark.sql.types.DataTypes.createArrayType;
 import static org.apache.spark.sql.types.DataTypes.createMapType;
 import static org.apache.spark.sql.types.DataTypes.createStructField;
 import static org.apache.spark.sql.types.DataTypes.createStructType;
@@ -80,6 +81,49 @@ public final class Tables {
             createStructField("source_file", StringType, false),
             createStructField("source_line", LongType, false),
             createStructField("source_reply_index", IntegerType, true),
+          });
+
+  /**
+   * The rows of the published Hugging Face datasets (OpenAssistant/oasst1, oasst2), with the types
+   * their dataset card declares: flat messages whose labels and emojis are parallel arrays. The
+   * Parquet reader reads with it and the synthetic generator writes with it.
+   */
+  public static final StructType HF_MESSAGES =
+      createStructType(
+          new StructField[] {
+            createStructField("message_id", StringType, true),
+            createStructField("parent_id", StringType, true),
+            createStructField("user_id", StringType, true),
+            createStructField("created_date", StringType, true),
+            createStructField("text", StringType, true),
+            createStructField("role", StringType, true),
+            createStructField("lang", StringType, true),
+            createStructField("review_count", IntegerType, true),
+            createStructField("review_result", BooleanType, true),
+            createStructField("deleted", BooleanType, true),
+            createStructField("rank", IntegerType, true),
+            createStructField("synthetic", BooleanType, true),
+            createStructField("model_name", StringType, true),
+            createStructField("detoxify", DETOXIFY, true),
+            createStructField("message_tree_id", StringType, true),
+            createStructField("tree_state", StringType, true),
+            createStructField(
+                "emojis",
+                createStructType(
+                    new StructField[] {
+                      createStructField("name", createArrayType(StringType, true), true),
+                      createStructField("count", createArrayType(IntegerType, true), true)
+                    }),
+                true),
+            createStructField(
+                "labels",
+                createStructType(
+                    new StructField[] {
+                      createStructField("name", createArrayType(StringType, true), true),
+                      createStructField("value", createArrayType(DoubleType, true), true),
+                      createStructField("count", createArrayType(IntegerType, true), true)
+                    }),
+                true),
           });
 
   /** One row per message and label name. */

@@ -26,6 +26,7 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.oasst.pipeline.core.schema.Tables;
 
 /**
  * The Hugging Face rows (reference 2.4) as a Spark table: tree-index chunks are parallelized and
@@ -36,49 +37,7 @@ public final class SynthParquet {
   private SynthParquet() {}
 
   /** The column layout of the published {@code OpenAssistant/oasst1} Parquet files. */
-  public static final StructType HF_SCHEMA =
-      createStructType(
-          new StructField[] {
-            createStructField("message_id", StringType, false),
-            createStructField("parent_id", StringType, true),
-            createStructField("user_id", StringType, true),
-            createStructField("created_date", StringType, true),
-            createStructField("text", StringType, false),
-            createStructField("role", StringType, false),
-            createStructField("lang", StringType, true),
-            createStructField("review_count", IntegerType, true),
-            createStructField("review_result", BooleanType, true),
-            createStructField("deleted", BooleanType, true),
-            createStructField("rank", IntegerType, true),
-            createStructField("synthetic", BooleanType, true),
-            createStructField("model_name", StringType, true),
-            createStructField(
-                "detoxify",
-                createStructType(
-                    java.util.Arrays.stream(SynthJsonWriter.DETOXIFY_KEYS)
-                        .map(k -> createStructField(k, DoubleType, true))
-                        .toArray(StructField[]::new)),
-                true),
-            createStructField("message_tree_id", StringType, true),
-            createStructField("tree_state", StringType, true),
-            createStructField(
-                "emojis",
-                createStructType(
-                    new StructField[] {
-                      createStructField("name", createArrayType(StringType, true), true),
-                      createStructField("count", createArrayType(IntegerType, true), true)
-                    }),
-                true),
-            createStructField(
-                "labels",
-                createStructType(
-                    new StructField[] {
-                      createStructField("name", createArrayType(StringType, true), true),
-                      createStructField("value", createArrayType(DoubleType, true), true),
-                      createStructField("count", createArrayType(IntegerType, true), true)
-                    }),
-                true),
-          });
+  public static final StructType HF_SCHEMA = Tables.HF_MESSAGES;
 
   /** The generated messages as HF rows, lazily, {@code options.partitions()} partitions. */
   public static Dataset<Row> hfRows(SparkSession spark, SynthOptions options) {
