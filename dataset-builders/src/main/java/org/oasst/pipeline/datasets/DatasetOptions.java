@@ -60,6 +60,7 @@ public final class DatasetOptions implements Serializable {
   public final double nearDuplicateThreshold;
   public final int shingleSize;
   public final int hashTables;
+  public final int rowsPerBand;
   public final int reportLimit;
   public final boolean failOnMalformedTree;
   public final boolean exports;
@@ -136,7 +137,11 @@ public final class DatasetOptions implements Serializable {
       throw new ConfigException("datasets.leakage.near_duplicate_threshold must be in (0, 1]");
     }
     shingleSize = c.getInt("datasets.leakage.shingle_size", 5);
-    hashTables = c.getInt("datasets.leakage.hash_tables", 5);
+    hashTables = c.getInt("datasets.leakage.hash_tables", 10);
+    rowsPerBand = c.getInt("datasets.leakage.rows_per_band", 5);
+    if (hashTables < 1 || rowsPerBand < 1) {
+      throw new ConfigException("datasets.leakage.hash_tables and rows_per_band must be at least 1");
+    }
     reportLimit = c.getInt("datasets.leakage.report_limit", 20);
     String onMalformed = c.getString("datasets.on_malformed_tree", "fail").trim().toLowerCase(Locale.ROOT);
     if (!onMalformed.equals("fail") && !onMalformed.equals("skip")) {

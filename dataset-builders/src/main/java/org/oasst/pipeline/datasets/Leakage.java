@@ -1,26 +1,37 @@
 package org.oasst.pipeline.datasets;
 
+import static org.apache.spark.sql.functions.array_distinct;
+import static org.apache.spark.sql.functions.array_intersect;
+import static org.apache.spark.sql.functions.array_union;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.lower;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.regexp_replace;
+import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.split;
 import static org.apache.spark.sql.functions.trim;
+import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.feature.HashingTF;
 import org.apache.spark.ml.feature.MinHashLSH;
-import org.apache.spark.ml.feature.MinHashLSHModel;
 import org.apache.spark.ml.feature.NGram;
+import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.types.DataTypes;
 
 /**
  * Prompt leakage between splits. A tree's prompt is its root message. Exact duplicates are found on
@@ -75,6 +86,13 @@ public final class Leakage {
    * Pairs of trees in different splits whose prompts have a Jaccard similarity of character
    * shingles at or above the threshold (and are not exact duplicates): tree_a, split_a, prompt_a,
    * tree_b, split_b, prompt_b, similarity. split_a is the earlier split.
+   *
+   * <p>Spark ML's MinHash LSH gives the min-hashes; the candidate pairs come from bands of them
+   * ({@code hash_tables} bands of {@code rows_per_band} hashes, a pair is a candidate when all hashes
+   * of one band agree). Spark's own similarity join ORs single hashes, which at a threshold like 0.8
+   * makes most unrelated prompts of a language candidates (their common shingles give them a Jaccard
+   * of 0.1-0.2): the banding keeps the candidates near the threshold, and the similarity of every
+   * candidate is then computed exactly on the shingle sets.
    */
   public static Dataset<Row> nearDuplicates(Dataset<Row> treePrompts, DatasetOptions opts) {
     int n = opts.shingleSize;
@@ -87,24 +105,63 @@ public final class Leakage {
     HashingTF tf =
         new HashingTF().setInputCol("shingles").setOutputCol("features").setNumFeatures(1 << 20).setBinary(true);
     MinHashLSH lsh =
-        new MinHashLSH().setNumHashTables(opts.hashTables).setSeed(opts.splitSeed).setInputCol("features").setOutputCol("hashes");
+        new MinHashLSH()
+            .setNumHashTables(opts.hashTables * opts.rowsPerBand)
+            .setSeed(opts.splitSeed)
+            .setInputCol("features")
+            .setOutputCol("hashes");
     PipelineModel model = new Pipeline().setStages(new PipelineStage[] {shingles, tf, lsh}).fit(prompts);
-    Dataset<Row> hashed = model.transform(prompts);
-    MinHashLSHModel lshModel = (MinHashLSHModel) model.stages()[2];
-    Dataset<Row> a = hashed.filter(col("order").lt(2));
-    Dataset<Row> b = hashed.filter(col("order").gt(0));
-    Dataset<Row> pairs =
-        lshModel.approxSimilarityJoin(a, b, 1.0 - opts.nearDuplicateThreshold, "distance").toDF();
-    return pairs
-        .filter(col("datasetA.order").lt(col("datasetB.order")))
-        .filter(col("datasetA.normalized").notEqual(col("datasetB.normalized")))
-        .select(
-            col("datasetA.message_tree_id").as("tree_a"),
-            col("datasetA.split").as("split_a"),
-            col("datasetA.prompt").as("prompt_a"),
-            col("datasetB.message_tree_id").as("tree_b"),
-            col("datasetB.split").as("split_b"),
-            col("datasetB.prompt").as("prompt_b"),
-            lit(1.0).minus(col("distance")).as("similarity"));
+    int rows = opts.rowsPerBand;
+    UserDefinedFunction bandKeys =
+        udf(
+            (UDF1<scala.collection.Seq<Vector>, List<String>>) hashes -> bandKeys(hashes, rows),
+            DataTypes.createArrayType(DataTypes.StringType));
+    Dataset<Row> banded =
+        model
+            .transform(prompts)
+            .select(
+                col("message_tree_id"),
+                col("split"),
+                col("prompt"),
+                col("normalized"),
+                col("order"),
+                array_distinct(col("shingles")).as("shingle_set"),
+                explode(bandKeys.apply(col("hashes"))).as("band_key"));
+    Dataset<Row> a = banded.filter(col("order").lt(2)).alias("a");
+    Dataset<Row> b = banded.filter(col("order").gt(0)).alias("b");
+    Dataset<Row> candidates =
+        a.join(b, col("a.band_key").equalTo(col("b.band_key")).and(col("a.order").lt(col("b.order"))))
+            .filter(col("a.normalized").notEqual(col("b.normalized")))
+            .select(
+                col("a.message_tree_id").as("tree_a"),
+                col("a.split").as("split_a"),
+                col("a.prompt").as("prompt_a"),
+                col("a.shingle_set").as("set_a"),
+                col("b.message_tree_id").as("tree_b"),
+                col("b.split").as("split_b"),
+                col("b.prompt").as("prompt_b"),
+                col("b.shingle_set").as("set_b"))
+            .dropDuplicates("tree_a", "tree_b");
+    Column jaccard =
+        size(array_intersect(col("set_a"), col("set_b"))).cast("double")
+            .divide(size(array_union(col("set_a"), col("set_b"))));
+    return candidates
+        .withColumn("similarity", jaccard)
+        .filter(col("similarity").geq(opts.nearDuplicateThreshold))
+        .select("tree_a", "split_a", "prompt_a", "tree_b", "split_b", "prompt_b", "similarity");
+  }
+
+  /** One key per band: the band's number and its min-hash values. */
+  static List<String> bandKeys(scala.collection.Seq<Vector> hashes, int rowsPerBand) {
+    List<String> keys = new ArrayList<>();
+    int bands = hashes.size() / rowsPerBand;
+    for (int band = 0; band < bands; band++) {
+      StringBuilder key = new StringBuilder().append(band);
+      for (int r = 0; r < rowsPerBand; r++) {
+        key.append(':').append((long) hashes.apply(band * rowsPerBand + r).apply(0));
+      }
+      keys.add(key.toString());
+    }
+    return keys;
   }
 }

@@ -1,0 +1,80 @@
+package org.oasst.pipeline.datasets;
+
+import static org.apache.spark.sql.functions.col;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.oasst.pipeline.core.TestSpark;
+import org.oasst.pipeline.core.config.PipelineConfig;
+
+class LeakageTest {
+  private static final StructType PROMPTS =
+      new StructType()
+          .add("message_tree_id", DataTypes.StringType)
+          .add("split", DataTypes.StringType)
+          .add("prompt", DataTypes.StringType);
+
+  private static final String BREAD =
+      "How do I bake a loaf of sourdough bread at home with a cast iron pot and a simple starter?";
+
+  @Test
+  void nearDuplicatePromptsAcrossSplitsAreFoundWithTheirExactJaccard() {
+    Dataset<Row> prompts =
+        TestSpark.get()
+            .createDataFrame(
+                List.of(
+                    RowFactory.create("t1", Splits.TRAIN, BREAD),
+                    // one word changed: a near duplicate in a later split
+                    RowFactory.create("t2", Splits.VALIDATION, BREAD.replace("simple", "sturdy")),
+                    // unrelated
+                    RowFactory.create("t3", Splits.VALIDATION, "What is the capital city of Australia, and why was it chosen over Sydney?"),
+                    // near duplicates inside one split are not leakage
+                    RowFactory.create("t4", Splits.TRAIN, BREAD.replace("home", "house")),
+                    // the same text after normalization is an exact duplicate, reported elsewhere
+                    RowFactory.create("t5", Splits.VALIDATION, BREAD.toUpperCase())),
+                PROMPTS)
+            .withColumn("normalized", Leakage.normalized(col("prompt")));
+    DatasetOptions opts =
+        DatasetOptions.from(PipelineConfig.defaults().with("datasets.leakage.near_duplicate_threshold", 0.6));
+
+    List<Row> pairs = Leakage.nearDuplicates(prompts, opts).orderBy("tree_a", "tree_b").collectAsList();
+
+    // t1 and t4 (train) pair with t2 (validation), t4 also with t5; t1 and t5 are the same text
+    // (exact duplicates, not reported here); nothing pairs with t3 or within a split.
+    assertEquals(3, pairs.size(), pairs.toString());
+    assertPair(pairs.get(0), "t1", "t2", BREAD, BREAD.replace("simple", "sturdy"));
+    assertPair(pairs.get(1), "t4", "t2", BREAD.replace("home", "house"), BREAD.replace("simple", "sturdy"));
+    assertPair(pairs.get(2), "t4", "t5", BREAD.replace("home", "house"), BREAD);
+  }
+
+  private static void assertPair(Row r, String a, String b, String textA, String textB) {
+    assertEquals(a, r.getString(r.fieldIndex("tree_a")));
+    assertEquals(b, r.getString(r.fieldIndex("tree_b")));
+    assertEquals(Splits.TRAIN, r.getString(r.fieldIndex("split_a")));
+    assertEquals(Splits.VALIDATION, r.getString(r.fieldIndex("split_b")));
+    assertEquals(jaccard(shingles(textA), shingles(textB)), r.getDouble(r.fieldIndex("similarity")), 1e-12);
+  }
+
+  private static Set<String> shingles(String text) {
+    String t = text.toLowerCase().trim().replaceAll("\\s+", " ");
+    Set<String> out = new HashSet<>();
+    for (int i = 0; i + 5 <= t.length(); i++) out.add(t.substring(i, i + 5));
+    return out;
+  }
+
+  private static double jaccard(Set<String> a, Set<String> b) {
+    Set<String> both = new HashSet<>(a);
+    both.retainAll(b);
+    Set<String> either = new HashSet<>(a);
+    either.addAll(b);
+    return (double) both.size() / either.size();
+  }
+}
