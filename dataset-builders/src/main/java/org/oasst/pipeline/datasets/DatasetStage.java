@@ -52,8 +52,13 @@ public final class DatasetStage {
     for (Row r : all.join(leakedTrees, "message_tree_id").groupBy("dataset").count().collectAsList()) {
       affectedRows.put(r.getString(0), r.getLong(1));
     }
+    // Persisted: every split write and the card counts below read it, and the anti-join would
+    // otherwise run again for each of them.
     Dataset<Row> examples =
-        opts.dropExactDuplicates ? all.join(leakedTrees, all.col("message_tree_id").equalTo(leakedTrees.col("message_tree_id")), "left_anti") : all;
+        opts.dropExactDuplicates
+            ? all.join(leakedTrees, all.col("message_tree_id").equalTo(leakedTrees.col("message_tree_id")), "left_anti")
+                .persist(StorageLevel.MEMORY_AND_DISK())
+            : all;
 
     long nearPairs = 0;
     List<String[]> nearExamples = new ArrayList<>();
@@ -118,6 +123,7 @@ public final class DatasetStage {
     summary.put("near_duplicate_prompt_pairs", nearPairs);
     summary.put("malformed_trees_skipped", malformed.value());
     store.recordSection("datasets", summary);
+    if (examples != all) examples.unpersist();
     prompts.unpersist();
     exact.unpersist();
   }

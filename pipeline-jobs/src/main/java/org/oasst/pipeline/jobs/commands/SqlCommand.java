@@ -102,10 +102,9 @@ public final class SqlCommand implements Command {
   }
 
   private static void printDelimited(Dataset<Row> result, JobContext context) {
-    Dataset<Row> flat = result;
-    String[] names = flat.columns();
+    String[] names = result.columns();
     context.out().println(String.join(",", quoteAll(names)));
-    flat.toLocalIterator()
+    result.toLocalIterator()
         .forEachRemaining(
             row -> {
               String[] cells = new String[names.length];
