@@ -1,37 +1,34 @@
 package org.oasst.pipeline.datasets;
 
-import static org.apache.spark.sql.functions.array_distinct;
-import static org.apache.spark.sql.functions.array_intersect;
-import static org.apache.spark.sql.functions.array_union;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.lower;
+import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.regexp_replace;
-import static org.apache.spark.sql.functions.size;
-import static org.apache.spark.sql.functions.split;
+import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
-import org.apache.spark.ml.Pipeline;
-import org.apache.spark.ml.PipelineModel;
-import org.apache.spark.ml.PipelineStage;
-import org.apache.spark.ml.feature.HashingTF;
-import org.apache.spark.ml.feature.MinHashLSH;
-import org.apache.spark.ml.feature.NGram;
-import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.api.java.UDF2;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * Prompt leakage between splits. A tree's prompt is its root message. Exact duplicates are found on
@@ -87,81 +84,70 @@ public final class Leakage {
    * shingles at or above the threshold (and are not exact duplicates): tree_a, split_a, prompt_a,
    * tree_b, split_b, prompt_b, similarity. split_a is the earlier split.
    *
-   * <p>Spark ML's MinHash LSH gives the min-hashes; the candidate pairs come from bands of them
-   * ({@code hash_tables} bands of {@code rows_per_band} hashes, a pair is a candidate when all hashes
-   * of one band agree). Spark's own similarity join ORs single hashes, which at a threshold like 0.8
-   * makes most unrelated prompts of a language candidates (their common shingles give them a Jaccard
-   * of 0.1-0.2): the banding keeps the candidates near the threshold, and the similarity of every
-   * candidate is then computed exactly on the shingle sets.
+   * <p>The min-hashes are Spark ML's MinHash LSH ({@link MinHashBands}); the candidate pairs come from
+   * bands of them ({@code hash_tables} bands of {@code rows_per_band} hashes, a pair is a candidate when
+   * all hashes of one band agree). Spark's own similarity join ORs single hashes, which at a threshold
+   * like 0.8 makes most unrelated prompts of a language candidates (their common shingles give them a
+   * Jaccard of 0.1-0.2): the banding keeps the candidates near the threshold, and the similarity of
+   * every candidate is then computed exactly on the shingle sets. Only band keys shared by prompts of
+   * different splits matter, so the rows that travel are (band key, split order, tree id) until the
+   * few candidate pairs are known.
    */
   public static Dataset<Row> nearDuplicates(Dataset<Row> treePrompts, DatasetOptions opts) {
     int n = opts.shingleSize;
     Dataset<Row> prompts =
         treePrompts
             .filter(length(col("normalized")).geq(n))
-            .withColumn("chars", split(col("normalized"), ""))
             .withColumn("order", splitOrder(col("split")));
-    NGram shingles = new NGram().setN(n).setInputCol("chars").setOutputCol("shingles");
-    HashingTF tf =
-        new HashingTF().setInputCol("shingles").setOutputCol("features").setNumFeatures(1 << 20).setBinary(true);
-    MinHashLSH lsh =
-        new MinHashLSH()
-            .setNumHashTables(opts.hashTables * opts.rowsPerBand)
-            .setSeed(opts.splitSeed)
-            .setInputCol("features")
-            .setOutputCol("hashes");
-    PipelineModel model = new Pipeline().setStages(new PipelineStage[] {shingles, tf, lsh}).fit(prompts);
-    int rows = opts.rowsPerBand;
+    MinHashBands minHash =
+        MinHashBands.fit(prompts.sparkSession(), n, opts.hashTables, opts.rowsPerBand, opts.splitSeed);
     UserDefinedFunction bandKeys =
-        udf(
-            (UDF1<scala.collection.Seq<Vector>, List<String>>) hashes -> bandKeys(hashes, rows),
-            DataTypes.createArrayType(DataTypes.StringType));
-    Dataset<Row> banded =
-        model
-            .transform(prompts)
-            .select(
-                col("message_tree_id"),
-                col("split"),
-                col("prompt"),
-                col("normalized"),
-                col("order"),
-                array_distinct(col("shingles")).as("shingle_set"),
-                explode(bandKeys.apply(col("hashes"))).as("band_key"));
-    Dataset<Row> a = banded.filter(col("order").lt(2)).alias("a");
-    Dataset<Row> b = banded.filter(col("order").gt(0)).alias("b");
+        udf((UDF1<String, List<Long>>) minHash::bandKeys, DataTypes.createArrayType(DataTypes.LongType));
+    Dataset<Row> buckets =
+        prompts
+            .select(col("message_tree_id"), col("order"), explode(bandKeys.apply(col("normalized"))).as("band_key"))
+            .groupBy(col("band_key"))
+            .agg(
+                min(col("order")).as("lo"),
+                max(col("order")).as("hi"),
+                collect_list(struct(col("order"), col("message_tree_id"))).as("members"))
+            .filter(col("lo").lt(col("hi")));
     Dataset<Row> candidates =
-        a.join(b, col("a.band_key").equalTo(col("b.band_key")).and(col("a.order").lt(col("b.order"))))
-            .filter(col("a.normalized").notEqual(col("b.normalized")))
-            .select(
-                col("a.message_tree_id").as("tree_a"),
-                col("a.split").as("split_a"),
-                col("a.prompt").as("prompt_a"),
-                col("a.shingle_set").as("set_a"),
-                col("b.message_tree_id").as("tree_b"),
-                col("b.split").as("split_b"),
-                col("b.prompt").as("prompt_b"),
-                col("b.shingle_set").as("set_b"))
-            .dropDuplicates("tree_a", "tree_b");
-    Column jaccard =
-        size(array_intersect(col("set_a"), col("set_b"))).cast("double")
-            .divide(size(array_union(col("set_a"), col("set_b"))));
+        buckets
+            .select("members")
+            .flatMap((FlatMapFunction<Row, Row>) Leakage::crossSplitPairs, Encoders.row(PAIR))
+            .distinct();
+    Dataset<Row> a =
+        prompts.select(
+            col("message_tree_id").as("tree_a"), col("split").as("split_a"),
+            col("prompt").as("prompt_a"), col("normalized").as("normalized_a"));
+    Dataset<Row> b =
+        prompts.select(
+            col("message_tree_id").as("tree_b"), col("split").as("split_b"),
+            col("prompt").as("prompt_b"), col("normalized").as("normalized_b"));
+    UserDefinedFunction jaccard =
+        udf((UDF2<String, String, Double>) (x, y) -> MinHashBands.jaccard(x, y, n), DataTypes.DoubleType);
     return candidates
-        .withColumn("similarity", jaccard)
+        .join(a, "tree_a")
+        .join(b, "tree_b")
+        .filter(col("normalized_a").notEqual(col("normalized_b")))
+        .withColumn("similarity", jaccard.apply(col("normalized_a"), col("normalized_b")))
         .filter(col("similarity").geq(opts.nearDuplicateThreshold))
         .select("tree_a", "split_a", "prompt_a", "tree_b", "split_b", "prompt_b", "similarity");
   }
 
-  /** One key per band: the band's number and its min-hash values. */
-  static List<String> bandKeys(scala.collection.Seq<Vector> hashes, int rowsPerBand) {
-    List<String> keys = new ArrayList<>();
-    int bands = hashes.size() / rowsPerBand;
-    for (int band = 0; band < bands; band++) {
-      StringBuilder key = new StringBuilder().append(band);
-      for (int r = 0; r < rowsPerBand; r++) {
-        key.append(':').append((long) hashes.apply(band * rowsPerBand + r).apply(0));
+  private static final StructType PAIR =
+      new StructType().add("tree_a", DataTypes.StringType).add("tree_b", DataTypes.StringType);
+
+  /** Every pair of one bucket's trees from different splits, the earlier split first. */
+  private static Iterator<Row> crossSplitPairs(Row bucket) {
+    List<Row> members = bucket.getList(0);
+    List<Row> pairs = new ArrayList<>();
+    for (Row x : members) {
+      for (Row y : members) {
+        if (x.getInt(0) < y.getInt(0)) pairs.add(RowFactory.create(x.getString(1), y.getString(1)));
       }
-      keys.add(key.toString());
     }
-    return keys;
+    return pairs.iterator();
   }
 }

@@ -2,13 +2,21 @@ package org.oasst.pipeline.datasets;
 
 import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.apache.spark.ml.feature.HashingTF;
+import org.apache.spark.ml.feature.MinHashLSH;
+import org.apache.spark.ml.feature.MinHashLSHModel;
+import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
@@ -53,6 +61,40 @@ class LeakageTest {
     assertPair(pairs.get(0), "t1", "t2", BREAD, BREAD.replace("simple", "sturdy"));
     assertPair(pairs.get(1), "t4", "t2", BREAD.replace("home", "house"), BREAD.replace("simple", "sturdy"));
     assertPair(pairs.get(2), "t4", "t5", BREAD.replace("home", "house"), BREAD);
+  }
+
+  @Test
+  void minHashesAreThoseOfSparkMlsMinHashLshModel() {
+    SparkSession spark = TestSpark.get();
+    int shingleSize = 5;
+    MinHashBands fast = MinHashBands.fit(spark, shingleSize, 4, 3, 1234L);
+    List<String> texts =
+        List.of(BREAD, BREAD.replace("simple", "sturdy"), "short", "ünïcode ✓ and\nnewlines, \"quotes\" \\ too",
+            "What is the capital city of Australia, and why was it chosen over Sydney?");
+    List<Row> rows = new ArrayList<>();
+    for (String t : texts) rows.add(RowFactory.create(t, MinHashBands.shingles(t, shingleSize)));
+    StructType schema =
+        new StructType()
+            .add("text", DataTypes.StringType)
+            .add("shingles", DataTypes.createArrayType(DataTypes.StringType));
+    Dataset<Row> features =
+        new HashingTF().setInputCol("shingles").setOutputCol("features").setNumFeatures(MinHashBands.FEATURES)
+            .setBinary(true)
+            .transform(spark.createDataFrame(rows, schema));
+    MinHashLSHModel model =
+        new MinHashLSH().setNumHashTables(12).setSeed(1234L).setInputCol("features").setOutputCol("hashes")
+            .fit(features);
+
+    for (Row r : model.transform(features).collectAsList()) {
+      List<Vector> expected = r.getList(r.fieldIndex("hashes"));
+      long[] actual = fast.minHashes(r.getString(0));
+      assertEquals(expected.size(), actual.length);
+      for (int k = 0; k < actual.length; k++) assertEquals((long) expected.get(k).apply(0), actual[k], r.getString(0));
+    }
+    // Texts that agree on every hash share every band key; unrelated texts share none here.
+    assertEquals(fast.bandKeys(BREAD), fast.bandKeys(BREAD));
+    assertEquals(4, fast.bandKeys(BREAD).size());
+    assertTrue(Collections.disjoint(fast.bandKeys(BREAD), fast.bandKeys(texts.get(4))));
   }
 
   private static void assertPair(Row r, String a, String b, String textA, String textB) {

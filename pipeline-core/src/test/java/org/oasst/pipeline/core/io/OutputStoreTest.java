@@ -65,6 +65,22 @@ class OutputStoreTest {
   }
 
   @Test
+  void fingerprintToleratesSummationOrderInDoublesButSeesRealChanges() {
+    double leftToRight = 0.1 + 0.2 + 0.3;
+    double rightToLeft = 0.3 + 0.2 + 0.1;
+    assertNotEquals(leftToRight, rightToLeft);
+    assertEquals(doubleFingerprint(leftToRight), doubleFingerprint(rightToLeft));
+    assertNotEquals(doubleFingerprint(0.6), doubleFingerprint(0.600001));
+    assertNotEquals(doubleFingerprint(0.6), doubleFingerprint(-0.6));
+    assertEquals(0.6, Fingerprint.roundedMantissa(rightToLeft), 1e-12);
+  }
+
+  private String doubleFingerprint(double value) {
+    StructType schema = new StructType().add("x", DataTypes.DoubleType);
+    return Fingerprint.of(spark.createDataFrame(List.of(RowFactory.create(value)), schema)).fingerprint();
+  }
+
+  @Test
   void writesTableCsvAndManifest(@TempDir Path dir) throws Exception {
     OutputStore store = new OutputStore(spark, dir.toString());
     OutputInfo info = store.writeTableWithCsv("analysis/example", table(rows(10), 2));
