@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Times `analyze` (QualityStage.run) against one scan of every column it uses.
-# usage: benchmarks/analyze-bench.sh [--trees N | INPUT...]
-#   --trees N   generate N synthetic trees first (synth generator; ~2.5 messages per tree)
-#   INPUT...    OASST JSONL / Parquet inputs (default: the real OpenPaws sample)
-# Keep inputs at or below 200k messages on a shared machine.
+# usage: benchmarks/analyze-bench.sh [--trees N | --output DIR | INPUT...]
+#   --trees N     generate N synthetic trees first (synth generator; ~2.5 messages per tree)
+#   --output DIR  an existing output folder with tables/messages (e.g. from run-bench.sh 10m): no ingest;
+#                 the analyses are written into it
+#   INPUT...      OASST JSONL / Parquet inputs (default: the real OpenPaws sample)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=${BENCH_DIR:-$(mktemp -d /tmp/analyze-bench.XXXXXX)}
 INPUTS=()
-if [[ "${1:-}" == "--trees" ]]; then
+OUT="$WORK/out"
+if [[ "${1:-}" == "--output" ]]; then
+  OUT=$2
+elif [[ "${1:-}" == "--trees" ]]; then
   TREES=$2
   INPUTS=("$WORK/synth.trees.jsonl")
 elif [[ $# -gt 0 ]]; then
@@ -28,7 +32,7 @@ if [[ -n "${TREES:-}" ]]; then
     --trees "$TREES" --output "${INPUTS[0]}" --seed 7
 fi
 /usr/bin/time -v java $OPENS -Xmx${BENCH_HEAP:-4g} -cp "$CP" \
-  org.oasst.pipeline.quality.bench.AnalyzeBench "$WORK/out" "${INPUTS[@]}" 2> "$WORK/time.txt" | tee "$WORK/result.txt"
+  org.oasst.pipeline.quality.bench.AnalyzeBench "$OUT" "${INPUTS[@]}" 2> "$WORK/time.txt" | tee "$WORK/result.txt"
 grep -E "Elapsed|Maximum resident" "$WORK/time.txt" || true
 echo "work dir: $WORK"
 grep -E "Exception|Error" "$WORK/time.txt" | head -5 || true

@@ -254,12 +254,12 @@ public final class QualityStage {
     // 6. Leaderboard and trollboard
     Instant reference = referenceTime(config, facts);
     int monthDays = config.getInt("analysis.leaderboard.month_days", 30);
-    // At most one row per user and time frame: collected once for both boards.
-    List<Row> perUser = Leaderboard.perUser(m, reference, monthDays).collectAsList();
-    writes.write("analysis/leaderboard",
-        spark.createDataFrame(Leaderboard.leaderboardRows(perUser), Leaderboard.LEADERBOARD_SCHEMA));
-    writes.write("analysis/trollboard",
-        spark.createDataFrame(Leaderboard.trollboardRows(perUser), Leaderboard.TROLLBOARD_SCHEMA));
+    // One row per user and time frame, aggregated once for both boards and kept on the executors
+    // (at 10M messages it is ~3M rows: too many for the driver).
+    Dataset<Row> perUser =
+        Leaderboard.perUser(m, reference, monthDays).persist(StorageLevel.MEMORY_AND_DISK());
+    writes.write("analysis/leaderboard", Leaderboard.leaderboard(perUser));
+    writes.write("analysis/trollboard", Leaderboard.trollboard(perUser));
     Map<String, Object> boardMeta =
         leaderboardMeta(reference, monthDays, facts.getLong(2), facts.getLong(1), names);
     store.writeText("analysis/leaderboard.meta.json", toJson(boardMeta));
@@ -268,6 +268,7 @@ public final class QualityStage {
     // Waits for the writes (the disagreements still read the cached audit rows).
     meta.put("timings_ms", writes.awaitAll());
     audited.unpersist();
+    perUser.unpersist();
     return meta;
   }
 

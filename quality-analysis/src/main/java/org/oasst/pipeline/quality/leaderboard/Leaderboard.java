@@ -5,9 +5,11 @@ import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.element_at;
 import static org.apache.spark.sql.functions.explode;
+import static org.apache.spark.sql.functions.floor;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.round;
+import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
@@ -21,7 +23,7 @@ import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.oasst.pipeline.core.schema.Tables;
@@ -167,36 +169,32 @@ public final class Leaderboard {
 
   /**
    * time_frame, position, user_id, leader_score, score_complete (false: unavailable terms left
-   * out), every term (unavailable ones null). Position: score descending, then user id. The
-   * per-user table has at most one row per user and time frame, so positions are assigned on the
-   * driver (no window over all users).
+   * out), every term (unavailable ones null). Position: score descending, then user id. Computed in
+   * Spark: the per-user table has a row per user and time frame, which at 10M messages is ~800k users
+   * and more than a driver's heap holds as rows.
    */
   public static Dataset<Row> leaderboard(Dataset<Row> perUser) {
-    return perUser.sparkSession().createDataFrame(leaderboardRows(perUser.collectAsList()), LEADERBOARD_SCHEMA);
-  }
-
-  /** {@link #leaderboard} from the collected per-user rows. */
-  public static List<Row> leaderboardRows(List<Row> perUser) {
-    List<Object[]> scored = new ArrayList<>();
-    for (Row r : perUser) {
-      long[] t = new long[LEADER_TERMS.size()];
-      for (int i = 0; i < t.length; i++) t[i] = r.<Long>getAs(LEADER_TERMS.get(i));
-      long score =
-          (long) Math.floor(t[0] * 0.1) + t[1] * 4 + t[2] + (long) Math.floor(t[3] * 0.1)
-              + t[4] * 4 + t[5] + t[6] * 9 + t[7] * 3 + t[8];
-      Object[] v = new Object[LEADERBOARD_SCHEMA.size()];
-      int i = 0;
-      v[i++] = r.getAs("time_frame");
-      v[i++] = null; // position, below
-      v[i++] = r.getAs("user_id");
-      v[i++] = score;
-      v[i++] = false;
-      for (int k = 0; k < 3; k++) v[i++] = t[k];
-      for (int k = 0; k < UNAVAILABLE_LEADER_TERMS.size(); k++) v[i++] = null;
-      for (int k = 3; k < t.length; k++) v[i++] = t[k];
-      scored.add(v);
-    }
-    return positioned(scored, (a, b) -> Long.compare((Long) b[3], (Long) a[3]));
+    Column t0 = col("prompts"), t3 = col("accepted_prompts");
+    Column score =
+        floor(t0.multiply(0.1)).cast("long")
+            .plus(col("assistant_replies").multiply(4))
+            .plus(col("prompter_replies"))
+            .plus(floor(t3.multiply(0.1)).cast("long"))
+            .plus(col("accepted_assistant_replies").multiply(4))
+            .plus(col("accepted_prompter_replies"))
+            .plus(col("ranked_1st").multiply(9))
+            .plus(col("ranked_2nd").multiply(3))
+            .plus(col("ranked_3rd"));
+    List<Column> out = new ArrayList<>();
+    out.add(col("time_frame"));
+    out.add(position("leader_score"));
+    out.add(col("user_id"));
+    out.add(col("leader_score"));
+    out.add(lit(false).as("score_complete"));
+    for (String t : LEADER_TERMS.subList(0, 3)) out.add(col(t));
+    for (String t : UNAVAILABLE_LEADER_TERMS) out.add(lit(null).cast("long").as(t));
+    for (String t : LEADER_TERMS.subList(3, LEADER_TERMS.size())) out.add(col(t));
+    return perUser.withColumn("leader_score", score).select(out.toArray(Column[]::new));
   }
 
   /**
@@ -204,49 +202,26 @@ public final class Leaderboard {
    * user id. Every user is listed, also those with a score of 0 or less.
    */
   public static Dataset<Row> trollboard(Dataset<Row> perUser) {
-    return perUser.sparkSession().createDataFrame(trollboardRows(perUser.collectAsList()), TROLLBOARD_SCHEMA);
+    // Integer terms first, then the label sums one by one, in the order the score is defined, so the
+    // double sum is the same on any cluster.
+    Column score =
+        col("red_flags").multiply(3).minus(col("upvotes")).plus(col("downvotes")).plus(col("spam_prompts"))
+            .cast("double");
+    for (String label : TROLL_LABELS) score = score.plus(col(label));
+    List<Column> out = new ArrayList<>();
+    out.add(col("time_frame"));
+    out.add(position("troll_score"));
+    out.add(col("user_id"));
+    out.add(col("troll_score"));
+    for (String t : TROLL_COUNTS) out.add(col(t));
+    for (String t : TROLL_LABELS) out.add(col(t));
+    return perUser.withColumn("troll_score", score).select(out.toArray(Column[]::new));
   }
 
-  /** {@link #trollboard} from the collected per-user rows. */
-  public static List<Row> trollboardRows(List<Row> perUser) {
-    List<Object[]> scored = new ArrayList<>();
-    for (Row r : perUser) {
-      long[] c = new long[TROLL_COUNTS.size()];
-      for (int i = 0; i < c.length; i++) c[i] = r.<Long>getAs(TROLL_COUNTS.get(i));
-      double[] l = new double[TROLL_LABELS.size()];
-      for (int i = 0; i < l.length; i++) l[i] = r.<Double>getAs(TROLL_LABELS.get(i));
-      // Integer terms first, then the label sums, in the order the score is defined.
-      double score = c[0] * 3 - c[1] + c[2] + c[3];
-      for (double x : l) score += x;
-      Object[] v = new Object[TROLLBOARD_SCHEMA.size()];
-      int i = 0;
-      v[i++] = r.getAs("time_frame");
-      v[i++] = null;
-      v[i++] = r.getAs("user_id");
-      v[i++] = score;
-      for (long x : c) v[i++] = x;
-      for (double x : l) v[i++] = x;
-      scored.add(v);
-    }
-    return positioned(scored, (a, b) -> Double.compare((Double) b[3], (Double) a[3]));
-  }
-
-  /** Sorts by time frame, then score, then user id, and numbers the rows within each frame. */
-  private static List<Row> positioned(List<Object[]> rows, java.util.Comparator<Object[]> byScore) {
-    rows.sort(java.util.Comparator.<Object[], String>comparing(v -> (String) v[0])
-        .thenComparing(byScore)
-        .thenComparing(v -> (String) v[2]));
-    List<Row> out = new ArrayList<>(rows.size());
-    String frame = null;
-    int position = 0;
-    for (Object[] v : rows) {
-      if (!v[0].equals(frame)) {
-        frame = (String) v[0];
-        position = 0;
-      }
-      v[1] = ++position;
-      out.add(RowFactory.create(v));
-    }
-    return out;
+  /** Rank within the time frame: score descending, then user id. */
+  private static Column position(String score) {
+    return row_number()
+        .over(Window.partitionBy(col("time_frame")).orderBy(col(score).desc(), col("user_id").asc()))
+        .as("position");
   }
 }
