@@ -78,21 +78,11 @@ public final class QualityStage {
           meta = analyze(spark, projected, config, store, writes);
         }
         store.recordSection("analysis", meta);
-        writeFile(spark, staging, toJson(meta));
+        store.writeFile(staging, toJson(meta));
         return null;
       });
     } finally {
       projected.unpersist();
-    }
-  }
-
-  private static void writeFile(SparkSession spark, String path, String content) {
-    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
-    try (java.io.OutputStream out =
-        p.getFileSystem(spark.sparkContext().hadoopConfiguration()).create(p, false)) {
-      out.write(content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot write " + path, e);
     }
   }
 

@@ -136,13 +136,21 @@ public final class OutputStore {
     writeAtomically(
         relPath,
         staging -> {
-          try (OutputStream out = fs.create(new Path(staging), false)) {
-            out.write(content.getBytes(StandardCharsets.UTF_8));
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
+          writeFile(staging, content);
           return null;
         });
+  }
+
+  /**
+   * Writes {@code content} to {@code path} as it is, not atomically: for a writer given a staging
+   * path by {@link #writeAtomically}.
+   */
+  public void writeFile(String path, String content) {
+    try (OutputStream out = fs.create(new Path(path), false)) {
+      out.write(content.getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + path, e);
+    }
   }
 
   public String readText(String relPath) {
