@@ -37,24 +37,50 @@ public final class Fingerprint {
 
   public record Result(long rows, String fingerprint) {}
 
+  /** The fingerprint of {@code df}, computed by a job of its own. */
   public static Result of(Dataset<Row> df) {
-    List<Column> hashed = new ArrayList<>();
-    for (StructField f : df.schema().fields()) hashed.add(hashable(col("`" + f.name() + "`"), f.dataType()));
-    // Spark refuses to hash maps (their entry order is not defined): hash their sorted entries instead.
-    Column rowHash = hashed.isEmpty() ? lit(0L) : xxhash64(hashed.toArray(new Column[0]));
-    // Sum the two 32-bit halves separately: each sum fits in a long for any realistic row count,
-    // where one 64-bit sum would overflow.
-    Row r =
-        df.select(rowHash.as("h"))
-            .agg(
-                count(lit(1)),
-                sum(col("h").bitwiseAND(0xFFFFFFFFL)),
-                sum(shiftrightunsigned(col("h"), 32)))
-            .first();
+    Column[] metrics = metrics();
+    return result(df.select(rowHash(df).as(ROW_HASH)).agg(metrics[0], metrics[1], metrics[2]).first());
+  }
+
+  /**
+   * {@code df} unchanged, but with the fingerprint's aggregates observed under {@code name}: whatever
+   * action runs it (a write) computes them on the way, so no second pass over the data is needed.
+   * The observed row turns into the fingerprint with {@link #result}.
+   */
+  public static Dataset<Row> observing(Dataset<Row> df, String name) {
+    Column[] metrics = metrics();
+    return df.withColumn(ROW_HASH, rowHash(df))
+        .observe(name, metrics[0], metrics[1], metrics[2])
+        .drop(ROW_HASH);
+  }
+
+  /** The fingerprint from the row of aggregates that {@link #of} or {@link #observing} computed. */
+  public static Result result(Row r) {
     long rows = r.getLong(0);
     long low = r.isNullAt(1) ? 0 : r.getLong(1);
     long high = r.isNullAt(2) ? 0 : r.getLong(2);
     return new Result(rows, String.format("%016x%016x%08x", high, low, rows & 0xFFFFFFFFL));
+  }
+
+  private static final String ROW_HASH = "__fingerprint_row_hash";
+
+  private static Column rowHash(Dataset<Row> df) {
+    List<Column> hashed = new ArrayList<>();
+    for (StructField f : df.schema().fields()) hashed.add(hashable(col("`" + f.name() + "`"), f.dataType()));
+    return hashed.isEmpty() ? lit(0L) : xxhash64(hashed.toArray(new Column[0]));
+  }
+
+  /**
+   * Row count and the sums of the two 32-bit halves of the row hashes, summed separately: each sum
+   * fits in a long for any realistic row count, where one 64-bit sum would overflow.
+   */
+  private static Column[] metrics() {
+    return new Column[] {
+      count(lit(1)).as("rows"),
+      sum(col(ROW_HASH).bitwiseAND(0xFFFFFFFFL)).as("low"),
+      sum(shiftrightunsigned(col(ROW_HASH), 32)).as("high")
+    };
   }
 
   private static Column hashable(Column c, DataType type) {
@@ -63,6 +89,7 @@ public final class Fingerprint {
     if (type instanceof DoubleType || type instanceof FloatType) {
       return ROUNDED.apply(c.cast("double"));
     }
+    // Spark refuses to hash maps (their entry order is not defined): hash their sorted entries instead.
     if (type instanceof MapType && !containsMap(((MapType) type).valueType())) {
       return array_sort(map_entries(c));
     }

@@ -100,16 +100,34 @@ public final class OutputStore {
     return writeAtomically(
         relPath,
         staging -> {
-          df.write().mode(SaveMode.ErrorIfExists).parquet(staging);
-          // Fingerprint what was written, not the plan that produced it: a second, cheap columnar scan
-          // instead of re-running the upstream computation.
-          // The schema is known: reading back with it skips Spark's schema-discovery job.
-          Dataset<Row> written = spark.read().schema(df.schema()).parquet(staging);
-          Fingerprint.Result fp = Fingerprint.of(written);
-          return new OutputInfo(relPath, fp.rows(), written.schema().simpleString(), fp.fingerprint());
+          Fingerprint.Result fp = writeFingerprinted(df, staging);
+          return new OutputInfo(relPath, fp.rows(), df.schema().simpleString(), fp.fingerprint());
         },
         this::recordOutput);
   }
+
+  /**
+   * Writes {@code df} to {@code staging} and returns the fingerprint of what was written, computed by
+   * the write job itself (an observation): neither a second pass over the files nor a re-run of the
+   * plan. Should the observed metrics not arrive, the written files are read back instead.
+   */
+  private Fingerprint.Result writeFingerprinted(Dataset<Row> df, String staging) {
+    String observation = "fingerprint-" + UUID.randomUUID();
+    Row observed;
+    try (ObservedMetrics metrics = new ObservedMetrics(spark, observation)) {
+      Fingerprint.observing(df, observation).write().mode(SaveMode.ErrorIfExists).parquet(staging);
+      observed = metrics.await(OBSERVED_METRICS_WAIT_MILLIS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      observed = null;
+    }
+    if (observed != null) return Fingerprint.result(observed);
+    // The schema is known: reading back with it skips Spark's schema-discovery job.
+    return Fingerprint.of(spark.read().schema(df.schema()).parquet(staging));
+  }
+
+  /** Spark posts the observed metrics right after the job; this only bounds a lost event. */
+  private static final long OBSERVED_METRICS_WAIT_MILLIS = 60_000;
 
   /** As {@link #writeTable}, plus a single-file CSV copy at {@code DIR/relPath.csv} for spreadsheets. */
   public OutputInfo writeTableWithCsv(String relPath, Dataset<Row> df) {

@@ -20,6 +20,18 @@ final class FileStats {
   final TreeSet<String> formats = new TreeSet<>();
   final Map<String, Long> unknownKeys = new TreeMap<>();
 
+  /** Adds the line counts of {@code other}, which saw other lines of the same file. */
+  void addLines(FileStats other) {
+    linesRead += other.linesRead;
+    linesAccepted += other.linesAccepted;
+    linesQuarantined += other.linesQuarantined;
+    blankLines += other.blankLines;
+    treesRead += other.treesRead;
+    messagesParsed += other.messagesParsed;
+    formats.addAll(other.formats);
+    other.unknownKeys.forEach((k, v) -> unknownKeys.merge(k, v, Long::sum));
+  }
+
   Map<String, Object> toMap() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("path", path);

@@ -15,7 +15,7 @@ import org.apache.spark.sql.Row;
  * @param inputs per file: path, size_bytes, checksum, container, formats (for the manifest)
  * @param reconciliation per file and in total: where every line went (for the manifest)
  * @param unknownKeys occurrences of each unknown key name over all accepted lines
- * @param cached the persisted raw rows everything above is derived from; {@link #release()} frees it
+ * @param cached the persisted intermediate results the tables above use; {@link #release()} frees them
  */
 public record IngestResult(
     Dataset<Row> messages,

@@ -7,9 +7,16 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.zip.GZIPInputStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -17,18 +24,33 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
 
 /**
- * Streams one JSONL file (plain or gzip) into raw rows, one line at a time: nothing but the current
- * line (at most one tree) is held in memory. The last row is the file's statistics.
+ * Streams one JSONL file (plain or gzip) into raw rows, in line order. A gzip file is one task, so
+ * the work inside it is spread over threads: one decompresses ({@link ReadAheadInputStream}), the
+ * task's thread cuts lines and hands on rows, and a small pool parses batches of lines. Memory stays
+ * bounded: a few batches of lines (or one long line) at a time. The last row is the file's statistics.
  */
 final class JsonlFileIterator implements Iterator<InternalRow> {
   private static final ObjectMapper STATS_MAPPER = new ObjectMapper();
+  /** A batch ends after this many lines or bytes (a single longer line is a batch of its own). */
+  private static final int BATCH_LINES = 512;
+
+  private static final int BATCH_BYTES = 1 << 20;
 
   private final InputFile input;
   private final Configuration conf;
+  private final String format;
   private final FileStats stats = new FileStats();
   private final LineProcessor processor;
   private final ArrayDeque<InternalRow> pending = new ArrayDeque<>();
   private final List<InternalRow> lineRows = new ArrayList<>();
+  private final int parserThreads = Math.min(4, Runtime.getRuntime().availableProcessors());
+  private final ArrayDeque<Future<List<InternalRow>>> inFlight = new ArrayDeque<>();
+  /** The pool's line processors, each used by one batch at a time; their counts add up at the end. */
+  private final ConcurrentLinkedQueue<LineProcessor> idleProcessors = new ConcurrentLinkedQueue<>();
+  private final List<LineProcessor> allProcessors = Collections.synchronizedList(new ArrayList<>());
+  private ExecutorService parsers;
+  private IOException readError;
+  private boolean linesEnded;
   private CountingInputStream raw;
   private InputStream decoded;
   private InputStream gunzip;
@@ -39,6 +61,7 @@ final class JsonlFileIterator implements Iterator<InternalRow> {
   JsonlFileIterator(InputFile input, Configuration conf, String format) {
     this.input = input;
     this.conf = conf;
+    this.format = format;
     this.stats.path = input.path();
     this.stats.container = input.container();
     this.processor = new LineProcessor(format, input.path(), stats);
@@ -59,23 +82,71 @@ final class JsonlFileIterator implements Iterator<InternalRow> {
   private void advance() {
     try {
       if (lines == null) open();
+      while (!linesEnded && inFlight.size() < 2 * parserThreads) {
+        LineBatch batch = readBatch();
+        if (batch.count > 0) inFlight.add(parsers.submit(() -> parse(batch)));
+      }
+      if (!inFlight.isEmpty()) {
+        pending.addAll(await(inFlight.poll()));
+      } else if (readError != null) {
+        readFailed(readError);
+      } else {
+        finish();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading " + input.path() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The next lines, copied out of the reader's buffer; marks the end of the lines or a read error. */
+  private LineBatch readBatch() {
+    LineBatch batch = new LineBatch(lineNo + 1);
+    while (batch.count < BATCH_LINES && batch.size < BATCH_BYTES) {
       boolean more;
       try {
         more = lines.next();
       } catch (IOException e) {
-        readFailed(e);
-        return;
+        readError = e; // reported after the complete lines before it
+        linesEnded = true;
+        break;
       }
       if (!more) {
-        finish();
-        return;
+        linesEnded = true;
+        break;
       }
       lineNo++;
-      lineRows.clear();
-      processor.process(lines.buffer(), lines.lineStart(), lines.lineLength(), lineNo, lineRows);
-      pending.addAll(lineRows);
-    } catch (IOException e) {
-      throw new UncheckedIOException("reading " + input.path() + ": " + e.getMessage(), e);
+      batch.add(lines.buffer(), lines.lineStart(), lines.lineLength());
+    }
+    return batch;
+  }
+
+  private List<InternalRow> parse(LineBatch batch) {
+    LineProcessor p = idleProcessors.poll();
+    if (p == null) {
+      FileStats own = new FileStats();
+      p = new LineProcessor(format, input.path(), own);
+      allProcessors.add(p);
+    }
+    try {
+      List<InternalRow> out = new ArrayList<>(batch.count + batch.count / 2);
+      for (int i = 0; i < batch.count; i++) {
+        p.process(batch.data, batch.starts[i], batch.lengths[i], batch.firstLine + i, out);
+      }
+      return out;
+    } finally {
+      idleProcessors.add(p);
+    }
+  }
+
+  private static List<InternalRow> await(Future<List<InternalRow>> parsed) {
+    try {
+      return parsed.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while parsing", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) throw r;
+      throw new IllegalStateException(e.getCause());
     }
   }
 
@@ -102,6 +173,20 @@ final class JsonlFileIterator implements Iterator<InternalRow> {
       decoded = raw;
     }
     lines = new ByteLineReader(decoded);
+    parsers =
+        Executors.newFixedThreadPool(
+            parserThreads,
+            r -> {
+              Thread t = new Thread(r, "parse " + input.path());
+              t.setDaemon(true);
+              return t;
+            });
+    org.apache.spark.TaskContext task = org.apache.spark.TaskContext.get();
+    if (task != null) {
+      // A cancelled or failed task must not leave its parser threads behind.
+      task.addTaskCompletionListener(
+          (org.apache.spark.util.TaskCompletionListener) ctx -> parsers.shutdownNow());
+    }
   }
 
   /** A stream that breaks off: the partial line is quarantined and the file ends there. */
@@ -128,6 +213,8 @@ final class JsonlFileIterator implements Iterator<InternalRow> {
 
   private void finish() throws IOException {
     done = true;
+    if (parsers != null) parsers.shutdown();
+    for (LineProcessor p : allProcessors) stats.addLines(p.stats);
     if (raw != null) {
       decoded.close(); // stops the read-ahead thread before this thread touches the raw stream
       try {
@@ -153,5 +240,28 @@ final class JsonlFileIterator implements Iterator<InternalRow> {
     row[RawRecords.SOURCE_LINE] = 0L;
     row[RawRecords.STATS] = STATS_MAPPER.writeValueAsString(stats.toMap());
     pending.add(RawRecords.row(row));
+  }
+
+  /** Lines copied out of the reader's reused buffer, for a parser thread. */
+  private static final class LineBatch {
+    final long firstLine;
+    byte[] data = new byte[1 << 16];
+    int[] starts = new int[BATCH_LINES];
+    int[] lengths = new int[BATCH_LINES];
+    int count;
+    int size;
+
+    LineBatch(long firstLine) {
+      this.firstLine = firstLine;
+    }
+
+    void add(byte[] buf, int off, int len) {
+      if (size + len > data.length) data = Arrays.copyOf(data, Math.max(data.length * 2, size + len));
+      System.arraycopy(buf, off, data, size, len);
+      starts[count] = size;
+      lengths[count] = len;
+      count++;
+      size += len;
+    }
   }
 }

@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.when;
 
@@ -30,6 +31,7 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.storage.StorageLevel;
+import org.oasst.pipeline.core.schema.Tables;
 
 /**
  * Reads OASST inputs of any format (trees JSONL, messages JSONL, HF JSONL, HF Parquet; plain or
@@ -39,8 +41,9 @@ import org.apache.spark.storage.StorageLevel;
  * <p>How: inputs are expanded and checked on the driver (an unreadable input fails before any job);
  * one Spark task per JSONL file streams it (a gzip file cannot be split anyway); Parquet goes through
  * Spark's reader with an explicit schema. The rows are then spread over the cores by message id, which
- * also puts all copies of one id in one partition for duplicate resolution, and persisted so that the
- * files are read once.
+ * also puts all copies of one id in one partition for duplicate resolution; the shuffle files of that
+ * spread are kept, so that the inputs are read and parsed once. Duplicate resolution runs only when
+ * an id does occur twice.
  */
 public final class OasstReader {
   private OasstReader() {}
@@ -76,43 +79,71 @@ public final class OasstReader {
     }
     int partitions =
         options.partitions() > 0 ? options.partitions() : spark.sparkContext().defaultParallelism();
-    Dataset<Row> spread =
-        raw.repartition(partitions, col("_part_key")).persist(StorageLevel.MEMORY_AND_DISK());
+    // Spread over the cores by message id, which also puts all copies of one id in one partition.
+    // Taking the shuffled rows as an RDD runs the read once, here; every job below reads the kept
+    // shuffle files again instead of a cached copy of all rows (building that cost more than the
+    // passes it saved).
+    JavaRDD<InternalRow> shuffled =
+        raw.repartition(partitions, col("_part_key")).queryExecution().toRdd().toJavaRDD();
+    Dataset<Row> spread = RawRecords.frame(spark, shuffled);
 
-    // This first job reads every file once; everything after works from the persisted rows.
+    // One pass for what decides the rest: the files' statistics, the number of quarantined lines and
+    // the message ids and tree ids that occur more than once.
+    Dataset<Row> keyCounts =
+        spread
+            .select(
+                col("_kind"),
+                when(col("_kind").equalTo(RawRecords.KIND_QUARANTINE), lit(RawRecords.KIND_QUARANTINE))
+                    // a Parquet file reports one statistics row per partition, each to be added
+                    .when(col("_kind").equalTo(RawRecords.KIND_FILE), col("_stats"))
+                    .otherwise(col("_part_key"))
+                    .as("_key"),
+                col("_stats"))
+            .groupBy("_kind", "_key")
+            .agg(count(lit(1)).as("_n"), max(col("_stats")).as("_stats"))
+            .filter(col("_kind").isin(RawRecords.KIND_FILE, RawRecords.KIND_QUARANTINE).or(col("_n").gt(1)))
+            .persist(StorageLevel.MEMORY_AND_DISK());
     Map<String, FileTotals> perFile = new LinkedHashMap<>();
     for (InputFile f : files) perFile.put(f.path(), new FileTotals(f));
-    for (Row r : spread.filter(col("_kind").equalTo(RawRecords.KIND_FILE)).select("_stats").collectAsList()) {
-      Map<String, Object> stats = parse(r.getString(0));
+    long quarantinedRows = 0;
+    for (Row r :
+        keyCounts
+            .filter(col("_kind").isin(RawRecords.KIND_FILE, RawRecords.KIND_QUARANTINE))
+            .select("_kind", "_n", "_stats")
+            .collectAsList()) {
+      if (r.getString(0).equals(RawRecords.KIND_QUARANTINE)) {
+        quarantinedRows = r.getLong(1);
+        continue;
+      }
+      Map<String, Object> stats = parse(r.getString(2));
       String path = (String) stats.get("path");
-      perFile.computeIfAbsent(path, p -> new FileTotals(null)).add(stats);
+      // identical statistics rows were grouped together: each counts
+      for (long copy = 0; copy < r.getLong(1); copy++) {
+        perFile.computeIfAbsent(path, p -> new FileTotals(null)).add(stats);
+      }
     }
+    boolean repeatedIds =
+        !keyCounts.filter(col("_kind").isin(RawRecords.KIND_MESSAGE, RawRecords.KIND_TREE)).isEmpty();
 
     Dataset<Row> rawMessages = spread.filter(col("_kind").equalTo(RawRecords.KIND_MESSAGE));
-    Dataset<Row> duplicateCopies =
-        IngestTables.duplicateCopies(rawMessages).persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> messages = IngestTables.distinctMessages(rawMessages, duplicateCopies);
-    Dataset<Row> quarantine =
-        IngestTables.lineQuarantine(spread.filter(col("_kind").equalTo(RawRecords.KIND_QUARANTINE)))
-            .unionByName(IngestTables.conflictQuarantine(duplicateCopies));
-
-    // One job for all duplicate counts, per file.
-    Column messageOutcome =
-        when(col(IngestTables.VARIANTS).gt(1), lit("messages_conflicting"))
-            .when(col(IngestTables.COPY).gt(1), lit("messages_collapsed"));
-    Dataset<Row> outcomes =
-        duplicateCopies.select(col("source_file"), messageOutcome.as("_outcome"))
-            .unionByName(treeOutcomes(spread, duplicateCopies));
-    for (Row r :
-        outcomes.filter(col("_outcome").isNotNull()).groupBy("_outcome", "source_file").count().collectAsList()) {
-      FileTotals t = perFile.computeIfAbsent(r.getString(1), p -> new FileTotals(null));
-      long n = r.getLong(2);
-      switch (r.getString(0)) {
-        case "messages_conflicting" -> t.messagesConflicting = n;
-        case "messages_collapsed" -> t.messagesCollapsed = n;
-        case "trees_collapsed" -> t.treesCollapsed = n;
-        default -> t.treesDiffering = n;
-      }
+    Dataset<Row> lineQuarantine =
+        quarantinedRows == 0
+            ? spark.createDataFrame(List.of(), Tables.QUARANTINE) // no pass over the rows for nothing
+            : IngestTables.lineQuarantine(spread.filter(col("_kind").equalTo(RawRecords.KIND_QUARANTINE)));
+    List<Dataset<Row>> cached = new ArrayList<>(List.of(keyCounts));
+    Dataset<Row> messages;
+    Dataset<Row> quarantine;
+    if (!repeatedIds) {
+      // The usual case: every id once, nothing to resolve.
+      messages = rawMessages.select(IngestTables.messageColumns());
+      quarantine = lineQuarantine;
+    } else {
+      Dataset<Row> duplicateCopies =
+          IngestTables.duplicateCopies(rawMessages).persist(StorageLevel.MEMORY_AND_DISK());
+      cached.add(duplicateCopies);
+      messages = IngestTables.distinctMessages(rawMessages, duplicateCopies);
+      quarantine = lineQuarantine.unionByName(IngestTables.conflictQuarantine(duplicateCopies));
+      countDuplicates(spread, duplicateCopies, perFile);
     }
 
     Map<String, Object> reconciliation = reconciliation(perFile);
@@ -130,7 +161,29 @@ public final class OasstReader {
         inputSection,
         reconciliation,
         unknownKeys,
-        List.of(spread, duplicateCopies));
+        cached);
+  }
+
+  /** Adds the duplicate counts to the files' totals: one job for all of them. */
+  private static void countDuplicates(
+      Dataset<Row> spread, Dataset<Row> duplicateCopies, Map<String, FileTotals> perFile) {
+    Column messageOutcome =
+        when(col(IngestTables.VARIANTS).gt(1), lit("messages_conflicting"))
+            .when(col(IngestTables.COPY).gt(1), lit("messages_collapsed"));
+    Dataset<Row> outcomes =
+        duplicateCopies.select(col("source_file"), messageOutcome.as("_outcome"))
+            .unionByName(treeOutcomes(spread, duplicateCopies));
+    for (Row r :
+        outcomes.filter(col("_outcome").isNotNull()).groupBy("_outcome", "source_file").count().collectAsList()) {
+      FileTotals t = perFile.computeIfAbsent(r.getString(1), p -> new FileTotals(null));
+      long n = r.getLong(2);
+      switch (r.getString(0)) {
+        case "messages_conflicting" -> t.messagesConflicting = n;
+        case "messages_collapsed" -> t.messagesCollapsed = n;
+        case "trees_collapsed" -> t.treesCollapsed = n;
+        default -> t.treesDiffering = n;
+      }
+    }
   }
 
   /**

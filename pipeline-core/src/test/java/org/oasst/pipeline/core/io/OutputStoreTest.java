@@ -123,6 +123,31 @@ class OutputStoreTest {
   }
 
   @Test
+  void writeObservesTheFingerprintOfWhatItWrites(@TempDir Path dir) throws Exception {
+    // A plan with a shuffle and an aggregate, as the stages write them, and a double column.
+    Dataset<Row> df =
+        table(rows(300), 3)
+            .groupBy("n")
+            .agg(org.apache.spark.sql.functions.avg("n").as("mean"), org.apache.spark.sql.functions.count("id").as("k"));
+    String staging = dir.resolve("observed").toString();
+    Row observed;
+    try (ObservedMetrics metrics = new ObservedMetrics(spark, "fp-test")) {
+      Fingerprint.observing(df, "fp-test").write().parquet(staging);
+      observed = metrics.await(30_000);
+    }
+    assertTrue(observed != null, "the write job delivered the observed fingerprint");
+    Fingerprint.Result fromWrite = Fingerprint.result(observed);
+    Fingerprint.Result fromFiles = Fingerprint.of(spark.read().parquet(staging));
+    assertEquals(300, fromWrite.rows());
+    assertEquals(fromFiles, fromWrite);
+
+    OutputStore store = new OutputStore(spark, dir.resolve("store").toString());
+    OutputInfo info = store.writeTable("analysis/means", df);
+    assertEquals(fromFiles.fingerprint(), info.fingerprint());
+    assertEquals(fromFiles.fingerprint(), Fingerprint.of(store.read("analysis/means")).fingerprint());
+  }
+
+  @Test
   void readingAMissingOutputIsAClearError(@TempDir Path dir) {
     OutputStore store = new OutputStore(spark, dir.toString());
     MissingOutputException e = assertThrows(MissingOutputException.class, () -> store.read("tables/messages"));

@@ -401,4 +401,45 @@ class MalformedCorpusTest {
       r.release();
     }
   }
+
+  @Test
+  void aLongFileKeepsLineOrderAndNumbersAcrossParseBatches() throws Exception {
+    // Long enough for several batches of the parser pool; broken lines at known places, and a gzip
+    // stream cut off in the middle of a line near the end.
+    int n = 3000;
+    StringBuilder text = new StringBuilder();
+    for (int i = 1; i <= n; i++) {
+      if (i == 700) text.append("{not json\n");
+      else if (i == 1500) text.append(" \n");
+      else text.append(line(msg("long-" + i))).append('\n');
+    }
+    byte[] whole;
+    try (ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        GZIPOutputStream gz = new GZIPOutputStream(bytes)) {
+      gz.write(text.toString().getBytes(StandardCharsets.UTF_8));
+      gz.finish();
+      whole = bytes.toByteArray();
+    }
+    Path file = dir.resolve("long.jsonl.gz");
+    Files.write(file, Arrays.copyOf(whole, whole.length - 200));
+    IngestResult r = OasstReader.read(TestSpark.get(), List.of(file.toString()), ReadOptions.defaults());
+    try {
+      List<Row> q = r.quarantine().orderBy("source_line").collectAsList();
+      assertEquals(List.of(700L, 1500L), q.subList(0, 2).stream().map(x -> x.getLong(1)).toList());
+      assertEquals(Reasons.INVALID_JSON, q.get(0).getString(2));
+      assertEquals(Reasons.BLANK_LINE, q.get(1).getString(2));
+      assertEquals(3, q.size());
+      assertEquals(Reasons.TRUNCATED_GZIP, q.get(2).getString(2));
+      long cutAt = q.get(2).getLong(1);
+      assertTrue(cutAt > 2500 && cutAt <= n, "cut near the end: " + cutAt);
+      List<Row> kept = r.messages().select("message_id", "source_line").collectAsList();
+      assertEquals(cutAt - 1 - 2, kept.size(), "every complete good line before the cut");
+      for (Row m : kept) assertEquals("long-" + m.getLong(1), m.getString(0));
+      Map<String, Object> totals = r.totals();
+      assertEquals(cutAt, totals.get("lines_read"));
+      assertEquals(cutAt - 3, totals.get("lines_accepted"));
+    } finally {
+      r.release();
+    }
+  }
 }
