@@ -75,11 +75,32 @@ public final class TreeAssembly {
     Ancestry ancestry = graph.ancestry(nodes, AncestryOptions.withPaths(List.of("role"), "deleted_mark"));
     Dataset<Row> a = ancestry.nodes();
 
-    Dataset<Row> base =
+    // What a message's own row and its siblings give (position among siblings, number of children)
+    // is computed on narrow rows first, so that the wide ancestry rows (with their paths) are
+    // shuffled for one join only.
+    Dataset<Row> children =
+        messages
+            .filter(col("parent_id").isNotNull())
+            .groupBy(col("parent_id").as("c_parent"))
+            .agg(count(lit(1)).as("n_children"));
+    // siblings in the order the trees export writes replies: by rank (unranked last), then age
+    Column siblingPosition =
+        row_number()
+            .over(
+                // roots form one-row partitions of their own, apart from their children
+                Window.partitionBy(col("parent_id").isNull(), coalesce(col("parent_id"), col("message_id")))
+                    .orderBy(
+                        col("rank").asc_nulls_last(),
+                        col("created_date").asc_nulls_last(),
+                        col("message_id")))
+            .minus(1);
+    Dataset<Row> local =
         messages
             .select("message_id", "parent_id", "message_tree_id", "rank", "created_date")
-            .join(a, col("message_id").equalTo(col("id")))
-            .drop("id");
+            .withColumn("sibling_position", siblingPosition)
+            .join(children, col("message_id").equalTo(col("c_parent")), "left")
+            .select("message_id", "message_tree_id", "sibling_position", "n_children");
+    Dataset<Row> base = local.join(a, col("message_id").equalTo(col("id"))).drop("id");
 
     // tree ids claimed by more than one parentless message
     Dataset<Row> claims =
@@ -95,11 +116,6 @@ public final class TreeAssembly {
             .filter(col("root_id").isNotNull())
             .select(col("root_id").as("bad_root"))
             .distinct();
-    Dataset<Row> children =
-        messages
-            .filter(col("parent_id").isNotNull())
-            .groupBy(col("parent_id").as("c_parent"))
-            .agg(count(lit(1)).as("n_children"));
 
     Column inMultiRoot = col("claim").isNotNull().or(col("bad_root").isNotNull());
     Column status =
@@ -111,22 +127,10 @@ public final class TreeAssembly {
         when(col("status").equalTo(Ancestry.ROOTED), col("root_id"))
             .when(col("status").equalTo(Ancestry.ORPHAN), coalesce(col("message_tree_id"), col("root_id")))
             .otherwise(coalesce(col("message_tree_id"), col("cycle_id")));
-    // siblings in the order the trees export writes replies: by rank (unranked last), then age
-    Column siblingPosition =
-        row_number()
-            .over(
-                // roots form one-row partitions of their own, apart from their children
-                Window.partitionBy(col("parent_id").isNull(), coalesce(col("parent_id"), col("message_id")))
-                    .orderBy(
-                        col("rank").asc_nulls_last(),
-                        col("created_date").asc_nulls_last(),
-                        col("message_id")))
-            .minus(1);
 
     Dataset<Row> structure =
         base.join(claims, col("message_tree_id").equalTo(col("claim")), "left")
             .join(badRoots, col("root_id").equalTo(col("bad_root")), "left")
-            .join(children, col("message_id").equalTo(col("c_parent")), "left")
             .withColumn("tree_id", treeId)
             .withColumn("structure_status", status)
             .select(
@@ -137,7 +141,7 @@ public final class TreeAssembly {
                 col("depth"),
                 col("path"),
                 col("path_role").as("role_sequence"),
-                siblingPosition.as("sibling_position"),
+                col("sibling_position"),
                 coalesce(col("n_children"), lit(0L)).cast("int").as("child_count"),
                 col("n_children").isNull().as("is_leaf"),
                 col("structure_status"),

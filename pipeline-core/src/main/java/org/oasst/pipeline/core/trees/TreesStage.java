@@ -8,7 +8,6 @@ import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
 import org.oasst.pipeline.core.config.PipelineConfig;
 import org.oasst.pipeline.core.graph.GraphLayer;
 import org.oasst.pipeline.core.io.OutputStore;
@@ -43,16 +42,8 @@ public final class TreesStage {
             config.getDouble("trees.integrity.acceptance_threshold", 0.6));
 
     store.writeTable(STRUCTURE, assembly.structure());
-    // The tree summary and the integrity checks (several passes) read the same join of messages and
-    // structure: join once and keep it, without the bulky columns neither of them reads.
-    Dataset<Row> joined =
-        annotated.drop("text", "emojis", "detoxify", "events").persist(StorageLevel.MEMORY_AND_DISK());
-    try {
-      store.writeTable(TREES, TreeSummary.trees(joined));
-      store.writeTable(INTEGRITY, IntegrityChecks.findings(joined, integrity));
-    } finally {
-      joined.unpersist(false);
-    }
+    store.writeTable(TREES, TreeSummary.trees(annotated));
+    store.writeTable(INTEGRITY, IntegrityChecks.findings(annotated, integrity));
     boolean threads = config.getBoolean("trees.threads", false);
     if (threads) store.writeTable(THREADS, Threads.threads(annotated));
 
