@@ -31,7 +31,6 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.storage.StorageLevel;
-import org.oasst.pipeline.core.schema.Tables;
 
 /**
  * Reads OASST inputs of any format (trees JSONL, messages JSONL, HF JSONL, HF Parquet; plain or
@@ -127,9 +126,11 @@ public final class OasstReader {
 
     Dataset<Row> rawMessages = spread.filter(col("_kind").equalTo(RawRecords.KIND_MESSAGE));
     Dataset<Row> lineQuarantine =
-        quarantinedRows == 0
-            ? spark.createDataFrame(List.of(), Tables.QUARANTINE) // no pass over the rows for nothing
-            : IngestTables.lineQuarantine(spread.filter(col("_kind").equalTo(RawRecords.KIND_QUARANTINE)));
+        IngestTables.lineQuarantine(spread.filter(col("_kind").equalTo(RawRecords.KIND_QUARANTINE)));
+    if (quarantinedRows == 0) {
+      // the same (empty) table without a pass over all rows to find nothing
+      lineQuarantine = spark.createDataFrame(List.of(), lineQuarantine.schema());
+    }
     List<Dataset<Row>> cached = new ArrayList<>(List.of(keyCounts));
     Dataset<Row> messages;
     Dataset<Row> quarantine;
