@@ -3,7 +3,6 @@ package org.oasst.pipeline.core.read;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.concat;
-import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.row_number;
@@ -50,12 +49,11 @@ public final class IngestTables {
    * different contents its copies have: 1 means identical copies), {@code _copy} (1 for the copy read
    * first, by file and line) and {@code _fingerprint} (the content as JSON). Maps are built with sorted
    * keys by the readers, so equal content gives equal JSON.
+   *
+   * @param repeatedIds the message ids that occur more than once, as column {@code _part_key}
    */
-  static Dataset<Row> duplicateCopies(Dataset<Row> rawMessages) {
-    Dataset<Row> repeatedIds =
-        rawMessages.groupBy(col("_part_key")).agg(count(lit(1)).as("_n")).filter(col("_n").gt(1));
-    Dataset<Row> copies =
-        rawMessages.join(repeatedIds.hint("shuffle_hash"), "_part_key").drop("_n");
+  static Dataset<Row> duplicateCopies(Dataset<Row> rawMessages, Dataset<Row> repeatedIds) {
+    Dataset<Row> copies = rawMessages.join(repeatedIds.hint("shuffle_hash"), "_part_key");
     WindowSpec byId = Window.partitionBy(col("_part_key"));
     return copies
         .withColumn(FINGERPRINT, to_json(struct(contentColumns())))

@@ -139,8 +139,11 @@ public final class OasstReader {
       messages = rawMessages.select(IngestTables.messageColumns());
       quarantine = lineQuarantine;
     } else {
+      // the repeated ids are already known: no second aggregation over all messages
+      Dataset<Row> repeatedMessageIds =
+          keyCounts.filter(col("_kind").equalTo(RawRecords.KIND_MESSAGE)).select(col("_key").as("_part_key"));
       Dataset<Row> duplicateCopies =
-          IngestTables.duplicateCopies(rawMessages).persist(StorageLevel.MEMORY_AND_DISK());
+          IngestTables.duplicateCopies(rawMessages, repeatedMessageIds).persist(StorageLevel.MEMORY_AND_DISK());
       cached.add(duplicateCopies);
       messages = IngestTables.distinctMessages(rawMessages, duplicateCopies);
       quarantine = lineQuarantine.unionByName(IngestTables.conflictQuarantine(duplicateCopies));

@@ -75,7 +75,7 @@ public final class JobContext implements AutoCloseable {
     return spark;
   }
 
-  static final String SHUFFLED_HASH_JOIN_PARTITION_LIMIT = "64m";
+  private static final String SHUFFLED_HASH_JOIN_PARTITION_LIMIT = "64m";
 
   /** Local runs need few shuffle partitions: Spark's 200 cost more in task overhead than they spread. */
   private static int defaultShufflePartitions(SparkConf conf) {

@@ -174,12 +174,11 @@ public final class Leaderboard {
    * and more than a driver's heap holds as rows.
    */
   public static Dataset<Row> leaderboard(Dataset<Row> perUser) {
-    Column t0 = col("prompts"), t3 = col("accepted_prompts");
     Column score =
-        floor(t0.multiply(0.1)).cast("long")
+        floor(col("prompts").multiply(0.1)).cast("long")
             .plus(col("assistant_replies").multiply(4))
             .plus(col("prompter_replies"))
-            .plus(floor(t3.multiply(0.1)).cast("long"))
+            .plus(floor(col("accepted_prompts").multiply(0.1)).cast("long"))
             .plus(col("accepted_assistant_replies").multiply(4))
             .plus(col("accepted_prompter_replies"))
             .plus(col("ranked_1st").multiply(9))
