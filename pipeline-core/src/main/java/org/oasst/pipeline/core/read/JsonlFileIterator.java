@@ -22,6 +22,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 
 /**
  * Streams one JSONL file (plain or gzip) into raw rows, in line order. A gzip file is one task, so
@@ -132,6 +133,10 @@ final class JsonlFileIterator implements Iterator<InternalRow> {
       for (int i = 0; i < batch.count; i++) {
         p.process(batch.data, batch.starts[i], batch.lengths[i], batch.firstLine + i, out);
       }
+      // Spark's shuffle writes binary rows; converting here, in parallel, takes that work off the
+      // task's thread, which also cuts lines and writes the shuffle.
+      UnsafeProjection toBinary = p.binaryRows();
+      for (int i = 0; i < out.size(); i++) out.set(i, toBinary.apply(out.get(i)).copy());
       return out;
     } finally {
       idleProcessors.add(p);

@@ -4,7 +4,6 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.when;
 
@@ -86,43 +85,34 @@ public final class OasstReader {
         raw.repartition(partitions, col("_part_key")).queryExecution().toRdd().toJavaRDD();
     Dataset<Row> spread = RawRecords.frame(spark, shuffled);
 
-    // One pass for what decides the rest: the files' statistics, the number of quarantined lines and
-    // the message ids and tree ids that occur more than once.
-    Dataset<Row> keyCounts =
-        spread
-            .select(
-                col("_kind"),
-                when(col("_kind").equalTo(RawRecords.KIND_QUARANTINE), lit(RawRecords.KIND_QUARANTINE))
-                    // a Parquet file reports one statistics row per partition, each to be added
-                    .when(col("_kind").equalTo(RawRecords.KIND_FILE), col("_stats"))
-                    .otherwise(col("_part_key"))
-                    .as("_key"),
-                col("_stats"))
-            .groupBy("_kind", "_key")
-            .agg(count(lit(1)).as("_n"), max(col("_stats")).as("_stats"))
-            .filter(col("_kind").isin(RawRecords.KIND_FILE, RawRecords.KIND_QUARANTINE).or(col("_n").gt(1)))
-            .persist(StorageLevel.MEMORY_AND_DISK());
+    // One narrow pass (no shuffle) for what decides the rest: the files' statistics, the number of
+    // quarantined lines, and whether an id may occur twice.
+    SpreadSummary summary =
+        shuffled
+            .mapPartitions(rows -> List.of(SpreadSummary.of(rows)).iterator())
+            .reduce(SpreadSummary::merge);
     Map<String, FileTotals> perFile = new LinkedHashMap<>();
     for (InputFile f : files) perFile.put(f.path(), new FileTotals(f));
-    long quarantinedRows = 0;
-    for (Row r :
-        keyCounts
-            .filter(col("_kind").isin(RawRecords.KIND_FILE, RawRecords.KIND_QUARANTINE))
-            .select("_kind", "_n", "_stats")
-            .collectAsList()) {
-      if (r.getString(0).equals(RawRecords.KIND_QUARANTINE)) {
-        quarantinedRows = r.getLong(1);
-        continue;
-      }
-      Map<String, Object> stats = parse(r.getString(2));
-      String path = (String) stats.get("path");
-      // identical statistics rows were grouped together: each counts
-      for (long copy = 0; copy < r.getLong(1); copy++) {
-        perFile.computeIfAbsent(path, p -> new FileTotals(null)).add(stats);
-      }
+    // a Parquet file reports one statistics row per partition, each to be added
+    for (String json : summary.fileStats) {
+      Map<String, Object> stats = parse(json);
+      perFile.computeIfAbsent((String) stats.get("path"), p -> new FileTotals(null)).add(stats);
     }
-    boolean repeatedIds =
-        !keyCounts.filter(col("_kind").isin(RawRecords.KIND_MESSAGE, RawRecords.KIND_TREE)).isEmpty();
+    long quarantinedRows = summary.quarantinedRows;
+    List<Dataset<Row>> cached = new ArrayList<>();
+    // The message ids and tree ids that do occur more than once, if the summary saw a repeat.
+    Dataset<Row> repeatedKeys = null;
+    if (summary.maybeRepeatedIds) {
+      repeatedKeys =
+          spread
+              .filter(col("_kind").isin(RawRecords.KIND_MESSAGE, RawRecords.KIND_TREE))
+              .groupBy("_kind", "_part_key")
+              .agg(count(lit(1)).as("_n"))
+              .filter(col("_n").gt(1))
+              .persist(StorageLevel.MEMORY_AND_DISK());
+      cached.add(repeatedKeys);
+    }
+    boolean repeatedIds = repeatedKeys != null && !repeatedKeys.isEmpty();
 
     Dataset<Row> rawMessages = spread.filter(col("_kind").equalTo(RawRecords.KIND_MESSAGE));
     Dataset<Row> lineQuarantine =
@@ -131,7 +121,6 @@ public final class OasstReader {
       // the same (empty) table without a pass over all rows to find nothing
       lineQuarantine = spark.createDataFrame(List.of(), lineQuarantine.schema());
     }
-    List<Dataset<Row>> cached = new ArrayList<>(List.of(keyCounts));
     Dataset<Row> messages;
     Dataset<Row> quarantine;
     if (!repeatedIds) {
@@ -141,7 +130,7 @@ public final class OasstReader {
     } else {
       // the repeated ids are already known: no second aggregation over all messages
       Dataset<Row> repeatedMessageIds =
-          keyCounts.filter(col("_kind").equalTo(RawRecords.KIND_MESSAGE)).select(col("_key").as("_part_key"));
+          repeatedKeys.filter(col("_kind").equalTo(RawRecords.KIND_MESSAGE)).select(col("_part_key"));
       Dataset<Row> duplicateCopies =
           IngestTables.duplicateCopies(rawMessages, repeatedMessageIds).persist(StorageLevel.MEMORY_AND_DISK());
       cached.add(duplicateCopies);

@@ -1,0 +1,66 @@
+package org.oasst.pipeline.core.read;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.junit.jupiter.api.Test;
+
+class SpreadSummaryTest {
+
+  @Test
+  void theLongSetAgreesWithAHashSetThroughGrowthAndOnZero() {
+    SpreadSummary.LongSet set = new SpreadSummary.LongSet();
+    Set<Long> expected = new HashSet<>();
+    Random random = new Random(7);
+    for (int i = 0; i < 50_000; i++) {
+      // a narrow range, so that values repeat; 0 is the table's empty marker and must still count
+      long v = i % 5 == 0 ? random.nextInt(20_000) : random.nextLong();
+      if (i == 100 || i == 200) v = 0L;
+      assertEquals(expected.add(v), set.add(v), "value " + v + " at step " + i);
+    }
+  }
+
+  @Test
+  void aPartitionReportsItsRepeatsCountsAndStatistics() {
+    List<InternalRow> rows =
+        List.of(
+            row(RawRecords.KIND_MESSAGE, "m1"),
+            row(RawRecords.KIND_MESSAGE, "m2"),
+            row(RawRecords.KIND_TREE, "m1"), // a tree id equal to a message id is no repeat
+            row(RawRecords.KIND_QUARANTINE, "f:3"),
+            fileRow("{\"path\":\"f\"}"));
+    SpreadSummary once = SpreadSummary.of(rows.iterator());
+    assertFalse(once.maybeRepeatedIds);
+    assertEquals(1, once.quarantinedRows);
+    assertEquals(List.of("{\"path\":\"f\"}"), once.fileStats);
+
+    SpreadSummary repeated =
+        SpreadSummary.of(List.of(row(RawRecords.KIND_TREE, "t1"), row(RawRecords.KIND_TREE, "t1")).iterator());
+    assertTrue(repeated.maybeRepeatedIds);
+    SpreadSummary merged = once.merge(repeated);
+    assertTrue(merged.maybeRepeatedIds);
+    assertEquals(1, merged.quarantinedRows);
+    assertEquals(1, merged.fileStats.size());
+  }
+
+  private static InternalRow row(String kind, String key) {
+    Object[] v = new Object[RawRecords.WIDTH];
+    v[RawRecords.KIND] = kind;
+    v[RawRecords.PART_KEY] = key;
+    return RawRecords.row(v);
+  }
+
+  private static InternalRow fileRow(String stats) {
+    Object[] v = new Object[RawRecords.WIDTH];
+    v[RawRecords.KIND] = RawRecords.KIND_FILE;
+    v[RawRecords.PART_KEY] = "F:f";
+    v[RawRecords.STATS] = stats;
+    return RawRecords.row(v);
+  }
+}
