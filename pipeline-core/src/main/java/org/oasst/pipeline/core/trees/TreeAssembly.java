@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.when;
 
@@ -11,6 +12,8 @@ import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
+import org.apache.spark.sql.execution.LogicalRDD;
 import org.apache.spark.sql.expressions.Window;
 import org.oasst.pipeline.core.graph.Ancestry;
 import org.oasst.pipeline.core.graph.AncestryOptions;
@@ -55,10 +58,13 @@ public final class TreeAssembly {
   /**
    * @param annotated the messages with {@link #STRUCTURE_COLUMNS} appended
    * @param structure {@code message_id} plus {@link #STRUCTURE_COLUMNS} only (materialized)
-   * @param rounds pointer-jumping rounds over all messages
+   * @param perTree every parent chain stayed inside its claimed tree, so each tree was assembled on
+   *     its own and no pointer jumping ran
+   * @param rounds pointer-jumping rounds over all messages (0 when {@code perTree})
    * @param cycleRounds extra rounds spent resolving cycles (0 without cycles)
    */
-  public record Assembly(Dataset<Row> annotated, Dataset<Row> structure, int rounds, int cycleRounds) {}
+  public record Assembly(
+      Dataset<Row> annotated, Dataset<Row> structure, boolean perTree, int rounds, int cycleRounds) {}
 
   /** The messages table with the structure columns appended. */
   public static Dataset<Row> annotate(Dataset<Row> messages) {
@@ -66,6 +72,21 @@ public final class TreeAssembly {
   }
 
   public static Assembly assemble(Dataset<Row> messages, GraphLayer graph) {
+    // Usually every parent chain stays inside its claimed tree: then each tree is assembled on its own,
+    // after one shuffle. Otherwise (orphans, cycles, chains across tree ids, missing tree ids) the
+    // forest-wide assembly decides everything, as it alone can.
+    Dataset<Row> perTree = PerTreeStructure.structure(messages).localCheckpoint(true);
+    if (perTree.filter(not(col("settled"))).isEmpty()) {
+      Dataset<Row> structure = perTree.drop("settled");
+      return new Assembly(messages.join(structure, "message_id"), structure, true, 0, 0);
+    }
+    LogicalPlan checkpointed = perTree.queryExecution().logical();
+    if (checkpointed instanceof LogicalRDD rdd) rdd.rdd().unpersist(false);
+    return forestAssembly(messages, graph);
+  }
+
+  /** The assembly by pointer jumping over the whole forest: right for any input. */
+  static Assembly forestAssembly(Dataset<Row> messages, GraphLayer graph) {
     Dataset<Row> nodes =
         messages.select(
             col("message_id").as("id"),
@@ -152,6 +173,6 @@ public final class TreeAssembly {
                 col("cycle_length"));
     structure = structure.localCheckpoint(true);
     Dataset<Row> annotated = messages.join(structure, "message_id");
-    return new Assembly(annotated, structure, ancestry.rounds(), ancestry.cycleRounds());
+    return new Assembly(annotated, structure, false, ancestry.rounds(), ancestry.cycleRounds());
   }
 }

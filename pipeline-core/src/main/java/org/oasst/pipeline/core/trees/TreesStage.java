@@ -68,6 +68,7 @@ public final class TreesStage {
       structure.put(r.getString(0), r.getLong(1));
     }
     Map<String, Object> section = new LinkedHashMap<>();
+    section.put("assembly", assembly.perTree() ? "per_tree" : "pointer_jumping");
     section.put("pointer_jumping_rounds", assembly.rounds());
     section.put("cycle_rounds", assembly.cycleRounds());
     section.put("assembly_seconds", Math.round(assemblySeconds * 1000) / 1000.0);

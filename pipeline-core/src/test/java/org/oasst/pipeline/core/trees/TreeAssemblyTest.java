@@ -239,6 +239,77 @@ class TreeAssemblyTest {
     assertEquals(0L, IntegrityChecks.findings(annotated).count());
   }
 
+  /** Random clean trees with deletions, and a second tree id that one subtree is filed under. */
+  private static List<M> randomForest(long seed, boolean oneChainAcrossTrees) {
+    Random random = new Random(seed);
+    List<M> ms = new ArrayList<>();
+    for (int t = 0; t < 40; t++) {
+      String root = "r" + t;
+      ms.add(prompter(root, null).tree(root).deleted(random.nextInt(10) == 0));
+      List<String> nodes = new ArrayList<>(List.of(root));
+      Map<String, String> role = new HashMap<>(Map.of(root, "prompter"));
+      for (int i = 1, size = 1 + random.nextInt(30); i < size; i++) {
+        String p = nodes.get(random.nextInt(nodes.size()));
+        String id = root + "." + i;
+        String rl = role.get(p).equals("prompter") ? "assistant" : "prompter";
+        role.put(id, rl);
+        String claimed = oneChainAcrossTrees && t == 3 && i > size / 2 ? "r0" : root;
+        ms.add(TestMessages.msg(id, p, rl).tree(claimed).at(i).deleted(random.nextInt(8) == 0));
+        nodes.add(id);
+      }
+    }
+    return ms;
+  }
+
+  private static Set<String> structureRows(Dataset<Row> structure) {
+    Set<String> rows = new TreeSet<>();
+    List<String> columns = new ArrayList<>(List.of("message_id"));
+    columns.addAll(TreeAssembly.STRUCTURE_COLUMNS);
+    for (Row r : structure.selectExpr(columns.toArray(String[]::new)).collectAsList()) rows.add(r.toString());
+    return rows;
+  }
+
+  @Test
+  void perTreeAssemblyEqualsPointerJumpingWhereItApplies() {
+    List<M> ms = new ArrayList<>(randomForest(11, false));
+    // a tree id claimed by two parentless messages, ranks and equal ages among siblings
+    ms.add(prompter("m1", null).tree("m").at(1));
+    ms.add(prompter("m2", null).tree("m").at(1));
+    ms.add(assistant("m1.a", "m1").tree("m").rank(1).at(2));
+    ms.add(assistant("m1.b", "m1").tree("m").rank(0).at(3));
+    ms.add(assistant("m1.c", "m1").tree("m").at(2));
+    ms.add(assistant("m1.d", "m1").tree("m").at(2));
+    Dataset<Row> messages = TestMessages.frame(spark, ms);
+    Dataset<Row> perTree = PerTreeStructure.structure(messages);
+    assertEquals(0L, perTree.filter("not settled").count());
+    Set<String> expected =
+        structureRows(TreeAssembly.forestAssembly(messages, org.oasst.pipeline.core.graph.GraphLayer.spark()).structure());
+    Set<String> got = structureRows(perTree);
+    assertEquals(expected, got);
+    // the cases are really there
+    Map<String, Row> r = byId(perTree);
+    assertTrue(r.values().stream().anyMatch(row -> row.getAs("nearest_deleted_ancestor") != null));
+    assertEquals(TreeAssembly.MULTIPLE_ROOTS, r.get("m1.a").getAs("structure_status"));
+    assertEquals(0, (int) r.get("m1.b").getAs("sibling_position"));
+    assertEquals(3, (int) r.get("m1.d").getAs("sibling_position"));
+    assertTrue(TreeAssembly.assemble(messages, org.oasst.pipeline.core.graph.GraphLayer.spark()).perTree());
+  }
+
+  @Test
+  void aChainAcrossTreeIdsLeavesItToPointerJumpingWithTheSameTreesAsBefore() {
+    Dataset<Row> messages = TestMessages.frame(spark, randomForest(12, true));
+    TreeAssembly.Assembly assembly =
+        TreeAssembly.assemble(messages, org.oasst.pipeline.core.graph.GraphLayer.spark());
+    assertFalse(assembly.perTree());
+    Map<String, Row> r = byId(assembly.annotated());
+    // the subtree filed under r0 still belongs to r3 by its parent chain, and says so
+    for (Row row : r.values()) {
+      String id = row.getAs("message_id");
+      assertEquals(id.substring(0, id.contains(".") ? id.indexOf('.') : id.length()), row.getAs("tree_id"));
+    }
+    assertTrue(r.values().stream().anyMatch(row -> row.<Boolean>getAs("tree_id_recovered")));
+  }
+
   @Test
   void realOpenPawsSampleHasNoStructuralFindingsAndTheExpectedTrees() throws Exception {
     Path file = TestSpark.realSample(TestSpark.OPENPAWS);

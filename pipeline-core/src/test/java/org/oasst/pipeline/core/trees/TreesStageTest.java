@@ -43,7 +43,8 @@ class TreesStageTest {
     // threads: one per structurally valid message (a..e and s)
     assertEquals(6L, store.read(TreesStage.THREADS).count());
     Map<String, Object> section = (Map<String, Object>) store.section("trees");
-    // depth 4 chain: ceil(log2 4) = 2 rounds
+    // the orphan leaves its claimed tree: the forest-wide algorithm runs; depth 4 chain: 2 rounds
+    assertEquals("pointer_jumping", section.get("assembly"));
     assertEquals(2, ((Number) section.get("pointer_jumping_rounds")).intValue());
     Map<String, Object> findings = (Map<String, Object>) section.get("findings");
     assertEquals(1, ((Number) findings.get("orphan")).intValue());
