@@ -1,10 +1,8 @@
 package org.oasst.pipeline.datasets;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.types.DataTypes.IntegerType;
 import static org.apache.spark.sql.types.DataTypes.StringType;
 import static org.apache.spark.sql.types.DataTypes.createArrayType;
@@ -13,9 +11,11 @@ import static org.apache.spark.sql.types.DataTypes.createStructType;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.api.java.function.FlatMapGroupsFunction;
+import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -101,54 +101,48 @@ public final class DatasetBuilder {
         contentOk.as("content_ok"));
   }
 
-  /** Messages grouped by tree: one row per tree with its messages as a list of structs. */
-  public static Dataset<Row> groupTrees(Dataset<Row> messages, DatasetOptions opts) {
-    Dataset<Row> compact = compactMessages(messages, opts);
-    List<Column> fields = new ArrayList<>();
-    for (String c : compact.columns()) if (!c.equals("message_tree_id")) fields.add(col(c));
-    return compact
-        .groupBy(col("message_tree_id"))
-        .agg(collect_list(struct(fields.toArray(new Column[0]))).as("nodes"));
-  }
-
   /**
    * Every example of every requested dataset. {@code malformed}, when given, counts trees skipped as
    * malformed (only with {@code datasets.on_malformed_tree: skip}; otherwise such a tree fails the
    * job with its id and the problem).
    */
   public static Dataset<Row> examples(Dataset<Row> messages, DatasetOptions opts, LongAccumulator malformed) {
-    Dataset<Row> trees = groupTrees(messages, opts);
-    return trees.flatMap(
-        (FlatMapFunction<Row, Row>) tree -> walkTree(tree, opts, malformed).iterator(),
-        Encoders.row(EXAMPLES));
+    // Grouped by a sort on the tree id and walked group by group: a list aggregate per tree (as
+    // collect_list) falls back to sorting anyway beyond 128 trees per task, after building its buffers.
+    return compactMessages(messages, opts)
+        .groupByKey((MapFunction<Row, String>) r -> r.getString(0), Encoders.STRING())
+        .flatMapGroups(
+            (FlatMapGroupsFunction<String, Row, Row>)
+                (treeId, rows) -> walkTree(treeId, rows, opts, malformed).iterator(),
+            Encoders.row(EXAMPLES));
   }
 
-  static List<Row> walkTree(Row tree, DatasetOptions opts, LongAccumulator malformed) {
-    String treeId = tree.getString(0);
-    List<Row> rows = tree.getList(1);
-    List<TreeNode> nodes = new ArrayList<>(rows.size());
+  /** One tree: its rows of {@link #compactMessages}, in any order. */
+  static List<Row> walkTree(String treeId, Iterator<Row> rows, DatasetOptions opts, LongAccumulator malformed) {
+    List<TreeNode> nodes = new ArrayList<>();
     String state = null;
-    for (Row r : rows) {
+    while (rows.hasNext()) {
+      Row r = rows.next();
       TreeNode n =
           new TreeNode(
-              r.getString(1),
               r.getString(2),
               r.getString(3),
               r.getString(4),
               r.getString(5),
-              r.isNullAt(6) ? null : r.getBoolean(6),
-              !r.isNullAt(7) && r.getBoolean(7),
+              r.getString(6),
+              r.isNullAt(7) ? null : r.getBoolean(7),
               !r.isNullAt(8) && r.getBoolean(8),
-              r.isNullAt(9) ? null : r.getInt(9),
+              !r.isNullAt(9) && r.getBoolean(9),
               r.isNullAt(10) ? null : r.getInt(10),
-              r.isNullAt(11) ? null : r.getLong(11),
-              !r.isNullAt(12) && r.getBoolean(12));
+              r.isNullAt(11) ? null : r.getInt(11),
+              r.isNullAt(12) ? null : r.getLong(12),
+              !r.isNullAt(13) && r.getBoolean(13));
       if (n.role != null && !n.isPrompter() && !n.isAssistant()) {
         throw new IllegalArgumentException(
             "message " + n.id + " in tree " + treeId + " has role '" + n.role + "' (prompter or assistant expected)");
       }
       // The tree's state is the root's; the flat formats repeat it on every message.
-      if (n.parentId == null || state == null) state = r.getString(0);
+      if (n.parentId == null || state == null) state = r.getString(1);
       nodes.add(n);
     }
     List<Example> examples;

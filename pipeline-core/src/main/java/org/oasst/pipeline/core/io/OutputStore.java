@@ -100,8 +100,15 @@ public final class OutputStore {
     return writeAtomically(
         relPath,
         staging -> {
-          Fingerprint.Result fp = writeFingerprinted(df, staging);
-          return new OutputInfo(relPath, fp.rows(), df.schema().simpleString(), fp.fingerprint());
+          // names the Spark jobs after the output, in the UI and the event log (a thread's setting)
+          String description = spark.sparkContext().getLocalProperty("spark.job.description");
+          spark.sparkContext().setJobDescription("write " + relPath);
+          try {
+            Fingerprint.Result fp = writeFingerprinted(df, staging);
+            return new OutputInfo(relPath, fp.rows(), df.schema().simpleString(), fp.fingerprint());
+          } finally {
+            spark.sparkContext().setJobDescription(description);
+          }
         },
         this::recordOutput);
   }
