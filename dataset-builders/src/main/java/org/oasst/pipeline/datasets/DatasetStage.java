@@ -1,5 +1,6 @@
 package org.oasst.pipeline.datasets;
 
+import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.desc;
 
@@ -52,12 +53,12 @@ public final class DatasetStage {
     for (Row r : all.join(leakedTrees, "message_tree_id").groupBy("dataset").count().collectAsList()) {
       affectedRows.put(r.getString(0), r.getLong(1));
     }
-    // Persisted: every split write and the card counts below read it, and the anti-join would
-    // otherwise run again for each of them.
+    // Not persisted a second time: the leaked trees are few, so every reader below drops them from
+    // the cached examples with a broadcast anti-join, which costs far less than caching (and
+    // compressing) a second copy of every example with its texts.
     Dataset<Row> examples =
         opts.dropExactDuplicates
-            ? all.join(leakedTrees, all.col("message_tree_id").equalTo(leakedTrees.col("message_tree_id")), "left_anti")
-                .persist(StorageLevel.MEMORY_AND_DISK())
+            ? all.join(broadcast(leakedTrees), all.col("message_tree_id").equalTo(leakedTrees.col("message_tree_id")), "left_anti")
             : all;
 
     long nearPairs = 0;
@@ -123,7 +124,6 @@ public final class DatasetStage {
     summary.put("near_duplicate_prompt_pairs", nearPairs);
     summary.put("malformed_trees_skipped", malformed.value());
     store.recordSection("datasets", summary);
-    if (examples != all) examples.unpersist();
     prompts.unpersist();
     exact.unpersist();
   }

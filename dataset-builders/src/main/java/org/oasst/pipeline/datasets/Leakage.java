@@ -91,7 +91,7 @@ public final class Leakage {
    * Jaccard of 0.1-0.2): the banding keeps the candidates near the threshold, and the similarity of
    * every candidate is then computed exactly on the shingle sets. Only band keys shared by prompts of
    * different splits matter, so the rows that travel are (band key, split order, tree id) until the
-   * few candidate pairs are known.
+   * few candidate pairs are known, and only keys that a later split's prompt has are grouped.
    */
   public static Dataset<Row> nearDuplicates(Dataset<Row> treePrompts, DatasetOptions opts) {
     int n = opts.shingleSize;
@@ -103,9 +103,18 @@ public final class Leakage {
         MinHashBands.fit(prompts.sparkSession(), n, opts.hashTables, opts.rowsPerBand, opts.splitSeed);
     UserDefinedFunction bandKeys =
         udf((UDF1<String, List<Long>>) minHash::bandKeys, DataTypes.createArrayType(DataTypes.LongType));
+    // A band key can only pair prompts of different splits if a prompt of a later split has it (the
+    // earlier split comes first in a pair). Those keys are few (the later splits are small) and found
+    // by a plain aggregation; only the rows carrying one of them are grouped into lists.
+    Dataset<Row> laterKeys =
+        prompts
+            .filter(col("order").gt(0))
+            .select(explode(bandKeys.apply(col("normalized"))).as("band_key"))
+            .distinct();
     Dataset<Row> buckets =
         prompts
             .select(col("message_tree_id"), col("order"), explode(bandKeys.apply(col("normalized"))).as("band_key"))
+            .join(laterKeys, "band_key", "left_semi")
             .groupBy(col("band_key"))
             .agg(
                 min(col("order")).as("lo"),

@@ -3,6 +3,7 @@ package org.oasst.pipeline.core.trees;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.row_number;
@@ -76,7 +77,16 @@ public final class TreeAssembly {
     // after one shuffle. Otherwise (orphans, cycles, chains across tree ids, missing tree ids) the
     // forest-wide assembly decides everything, as it alone can.
     Dataset<Row> perTree = PerTreeStructure.structure(messages).localCheckpoint(true);
-    if (perTree.filter(not(col("settled"))).isEmpty()) {
+    // A message id filed under two tree ids would look fine to each tree; the forest-wide assembly
+    // rejects repeated ids with a clear error, so it gets them.
+    Row check =
+        perTree
+            .agg(
+                count(when(not(col("settled")), lit(1))).as("unsettled"),
+                count(lit(1)).as("rows"),
+                countDistinct(col("message_id")).as("ids"))
+            .first();
+    if (check.getLong(0) == 0 && check.getLong(1) == check.getLong(2)) {
       Dataset<Row> structure = perTree.drop("settled");
       return new Assembly(messages.join(structure, "message_id"), structure, true, 0, 0);
     }

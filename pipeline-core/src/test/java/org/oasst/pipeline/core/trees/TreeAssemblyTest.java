@@ -296,6 +296,19 @@ class TreeAssemblyTest {
   }
 
   @Test
+  void anIdFiledUnderTwoTreeIdsIsRejectedAsThePointerJumpingAlwaysDid() {
+    Dataset<Row> messages =
+        TestMessages.frame(
+            spark,
+            List.of(prompter("a", null).tree("a"), prompter("x", null).tree("x"), assistant("x", "a").tree("a")));
+    IllegalArgumentException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class,
+            () -> TreeAssembly.assemble(messages, org.oasst.pipeline.core.graph.GraphLayer.spark()));
+    assertTrue(e.getMessage().contains("unique"), e.getMessage());
+  }
+
+  @Test
   void aChainAcrossTreeIdsLeavesItToPointerJumpingWithTheSameTreesAsBefore() {
     Dataset<Row> messages = TestMessages.frame(spark, randomForest(12, true));
     TreeAssembly.Assembly assembly =
