@@ -53,9 +53,9 @@ public final class DatasetStage {
     for (Row r : all.join(leakedTrees, "message_tree_id").groupBy("dataset").count().collectAsList()) {
       affectedRows.put(r.getString(0), r.getLong(1));
     }
-    // Not persisted a second time: the leaked trees are few, so every reader below drops them from
-    // the cached examples with a broadcast anti-join, which costs far less than caching (and
-    // compressing) a second copy of every example with its texts.
+    // Not persisted a second time: the leaked trees are few, so each reader below drops them from the
+    // cached examples again with a broadcast anti-join (a map-side filter) instead of a second cached
+    // copy of every example with its texts.
     Dataset<Row> examples =
         opts.dropExactDuplicates
             ? all.join(broadcast(leakedTrees), all.col("message_tree_id").equalTo(leakedTrees.col("message_tree_id")), "left_anti")

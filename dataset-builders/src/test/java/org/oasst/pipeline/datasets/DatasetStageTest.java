@@ -142,6 +142,27 @@ class DatasetStageTest {
   }
 
   @Test
+  void messagesWithoutTreeIdAreOneMalformedTreeSkippedOrAClearFailure() {
+    // a whole tree that gives examples, with its tree id taken away: grouped under a null key, which
+    // the walk reports
+    DatasetOptions skip = DatasetOptions.from(config.with("datasets.on_malformed_tree", "skip"));
+    String someTree = DatasetBuilder.examples(messages, skip, null).first().getAs("message_tree_id");
+    Dataset<Row> treeless =
+        messages.withColumn(
+            "message_tree_id",
+            org.apache.spark.sql.functions.when(col("message_tree_id").equalTo(someTree), org.apache.spark.sql.functions.lit(null))
+                .otherwise(col("message_tree_id")));
+    org.apache.spark.util.LongAccumulator malformed = spark.sparkContext().longAccumulator();
+    long withSkip = DatasetBuilder.examples(treeless, skip, malformed).count();
+    assertEquals(1L, malformed.value());
+    assertTrue(withSkip > 0 && withSkip < DatasetBuilder.examples(messages, skip, null).count());
+    Exception e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            Exception.class, () -> DatasetBuilder.examples(treeless, DatasetOptions.from(config), null).count());
+    assertTrue(String.valueOf(e.getMessage()).contains("without message_tree_id"), e.getMessage());
+  }
+
+  @Test
   void splitsAreStableWhenTreesAreAdded() {
     DatasetOptions opts = DatasetOptions.from(config);
     Dataset<Row> all = DatasetBuilder.examples(messages, opts, null).select("message_tree_id", "split").distinct();
