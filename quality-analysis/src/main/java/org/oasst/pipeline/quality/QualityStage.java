@@ -88,8 +88,9 @@ public final class QualityStage {
 
   /**
    * The table writes of one run. Each output costs the store a few small Spark jobs (the write, which
-   * also computes the fingerprint, then a read-back for the CSV copy) whose time is mostly fixed per job, not per row; running a few at
-   * once overlaps that latency with each other and with the next analysis's aggregation.
+   * also computes the fingerprint, then a read-back for the CSV copy) whose time is mostly fixed per
+   * job, not per row; running a few at once overlaps that latency with each other and with the next
+   * analysis's aggregation.
    */
   private static final class Writes implements AutoCloseable {
     private final OutputStore store;

@@ -22,8 +22,6 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
-import org.apache.spark.sql.execution.LogicalRDD;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
@@ -313,9 +311,7 @@ final class SparkGraphLayer implements GraphLayer {
     return ds.localCheckpoint(true);
   }
 
-  /** Frees the blocks of a locally checkpointed Dataset once nothing needs it any more. */
   private static void release(Dataset<Row> checkpointed) {
-    LogicalPlan plan = checkpointed.queryExecution().logical();
-    if (plan instanceof LogicalRDD) ((LogicalRDD) plan).rdd().unpersist(false);
+    Checkpoints.release(checkpointed);
   }
 }

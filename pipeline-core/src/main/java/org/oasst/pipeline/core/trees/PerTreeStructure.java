@@ -37,7 +37,9 @@ import org.apache.spark.unsafe.types.UTF8String;
  *
  * <p>A message whose chain leaves its claimed tree (its parent is filed under another tree id, or
  * missing altogether), that has no tree id, or that runs into a cycle cannot be settled here: it comes
- * back with {@code settled = false}, and the caller then lets the forest-wide assembly decide.
+ * back with {@code settled = false}, and the caller then lets the forest-wide assembly decide. The
+ * caller also checks that the ids are unique (a repeated id, in one tree or across two, makes the
+ * answer here meaningless), since only all trees together can tell.
  */
 final class PerTreeStructure {
   private PerTreeStructure() {}
@@ -95,18 +97,17 @@ final class PerTreeStructure {
   static List<Row> walk(String treeKey, Iterator<Row> input) {
     List<Row> rows = new ArrayList<>();
     Map<String, Integer> index = new HashMap<>();
-    boolean repeatedId = false;
     int parentless = 0;
     while (input.hasNext()) {
       Row r = input.next();
-      if (index.put(r.getString(1), rows.size()) != null) repeatedId = true;
+      index.put(r.getString(1), rows.size());
       if (r.isNullAt(2)) parentless++;
       rows.add(r);
     }
     int n = rows.size();
     int[] state = new int[n];
-    // a repeated id or a missing tree id: nothing here can be trusted to be the whole chain
-    if (treeKey == null || repeatedId) Arrays.fill(state, UNSETTLED);
+    // without a tree id, nothing here can be trusted to be the whole chain
+    if (treeKey == null) Arrays.fill(state, UNSETTLED);
     String[] root = new String[n];
     int[] depth = new int[n];
     String[][] path = new String[n][];

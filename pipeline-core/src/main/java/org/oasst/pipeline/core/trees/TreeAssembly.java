@@ -13,11 +13,10 @@ import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
-import org.apache.spark.sql.execution.LogicalRDD;
 import org.apache.spark.sql.expressions.Window;
 import org.oasst.pipeline.core.graph.Ancestry;
 import org.oasst.pipeline.core.graph.AncestryOptions;
+import org.oasst.pipeline.core.graph.Checkpoints;
 import org.oasst.pipeline.core.graph.GraphLayer;
 
 /**
@@ -77,8 +76,8 @@ public final class TreeAssembly {
     // after one shuffle. Otherwise (orphans, cycles, chains across tree ids, missing tree ids) the
     // forest-wide assembly decides everything, as it alone can.
     Dataset<Row> perTree = PerTreeStructure.structure(messages).localCheckpoint(true);
-    // A message id filed under two tree ids would look fine to each tree; the forest-wide assembly
-    // rejects repeated ids with a clear error, so it gets them.
+    // A repeated message id (in one tree, or under two tree ids, where each tree alone looks fine)
+    // makes the per-tree answer meaningless; the forest-wide assembly rejects it with a clear error.
     Row check =
         perTree
             .agg(
@@ -90,8 +89,7 @@ public final class TreeAssembly {
       Dataset<Row> structure = perTree.drop("settled");
       return new Assembly(messages.join(structure, "message_id"), structure, true, 0, 0);
     }
-    LogicalPlan checkpointed = perTree.queryExecution().logical();
-    if (checkpointed instanceof LogicalRDD rdd) rdd.rdd().unpersist(false);
+    Checkpoints.release(perTree);
     return forestAssembly(messages, graph);
   }
 
