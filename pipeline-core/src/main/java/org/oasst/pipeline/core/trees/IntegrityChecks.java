@@ -19,7 +19,6 @@ import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.sort_array;
 import static org.apache.spark.sql.functions.when;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.apache.spark.sql.Column;
@@ -93,9 +92,12 @@ public final class IntegrityChecks {
   public static Dataset<Row> findings(Dataset<Row> annotated, Options options) {
     Dataset<Row> m =
         annotated.select(
-            "message_id", "parent_id", "message_tree_id", "tree_id", "root_id", "role", "rank",
-            "deleted", "created_date", "review_count", "review_result", "labels", "structure_status",
-            "nearest_deleted_ancestor", "on_cycle", "cycle_id", "cycle_length");
+            col("message_id"), col("parent_id"), col("message_tree_id"), col("tree_id"), col("root_id"),
+            col("role"), col("rank"), col("deleted"), col("created_date"), col("review_count"),
+            col("review_result"), col("labels").getItem("spam").getField("value").as("spam_mean"),
+            col("labels").getItem("lang_mismatch").getField("value").as("lang_mismatch_mean"),
+            col("structure_status"), col("nearest_deleted_ancestor"), col("on_cycle"), col("cycle_id"),
+            col("cycle_length"));
 
     // per-message kinds in one pass over the messages (with their parent's and orphan subtree's data)
     Dataset<Row> parents =
@@ -111,8 +113,66 @@ public final class IntegrityChecks {
         m.join(parents, col("parent_id").equalTo(col("p_message_id")), "left")
             .join(orphanSizes, col("message_id").equalTo(col("o_top")), "left");
 
-    Column spam = col("labels").getItem("spam").getField("value");
-    Column langMismatch = col("labels").getItem("lang_mismatch").getField("value");
+    Dataset<Row> roots = m.filter(col("parent_id").isNull().and(col("message_tree_id").isNotNull()));
+    Dataset<Row> claims =
+        roots.groupBy(col("message_tree_id").as("claim"))
+            .agg(count(lit(1)).as("n_roots"))
+            .filter(col("n_roots").gt(1));
+
+    Dataset<Row> rankedSiblings =
+        m.filter(
+                col("role").equalTo(Tables.ASSISTANT)
+                    .and(col("rank").isNotNull())
+                    .and(col("parent_id").isNotNull()))
+            .groupBy(col("parent_id").as("message_id"))
+            .agg(
+                first("tree_id").as("tree_id"),
+                count(col("rank")).as("n_ranked"),
+                countDistinct(col("rank")).as("n_distinct_ranks"),
+                min("rank").as("lowest_rank"),
+                max("rank").as("highest_rank"),
+                array_join(sort_array(collect_list(col("rank"))).cast("array<string>"), ", ").as("ranks"));
+
+    return perMessageFindings(wide, options)
+        .unionByName(
+            multipleRootFindings(
+                roots.join(claims, col("message_tree_id").equalTo(col("claim"))).select("message_id", "claim", "n_roots")))
+        .unionByName(rankFindings(rankedSiblings));
+  }
+
+  /**
+   * The findings of trees assembled one by one ({@link PerTreeStructure}): the same checks, on rows
+   * that already carry every ingredient (the parent's role and age, the roots claiming the tree id,
+   * the ranks of the replies), so no join is needed. Applies only when every chain stayed inside its
+   * claimed tree: then there are no orphans and no cycles.
+   */
+  static Dataset<Row> findingsWithinTrees(Dataset<Row> walked, Options options) {
+    Dataset<Row> wide =
+        walked
+            .withColumn("o_top", lit(null).cast(DataTypes.StringType))
+            .withColumn("o_size", lit(null).cast(DataTypes.LongType));
+    return perMessageFindings(wide, options)
+        .unionByName(
+            multipleRootFindings(
+                walked
+                    .filter(col("n_roots").gt(1))
+                    .select(col("message_id"), col("message_tree_id").as("claim"), col("n_roots"))))
+        .unionByName(
+            rankFindings(
+                walked
+                    .filter(col("n_ranked").isNotNull())
+                    .select("message_id", "tree_id", "n_ranked", "n_distinct_ranks", "lowest_rank",
+                        "highest_rank", "ranks")));
+  }
+
+  /**
+   * The kinds one message's row decides, given its structure columns, its parent's role and
+   * creation time ({@code p_role}, {@code p_created_date}), and for the top of an orphaned subtree
+   * its size ({@code o_top}, {@code o_size}).
+   */
+  private static Dataset<Row> perMessageFindings(Dataset<Row> wide, Options options) {
+    Column spam = col("spam_mean");
+    Column langMismatch = col("lang_mismatch_mean");
     Column score = lit(1.0).minus(coalesce(spam, lit(0.0)).plus(coalesce(langMismatch, lit(0.0))));
     // label means such as 2/5 make the score land on the threshold up to rounding; equal rejects
     Column accepted = score.gt(options.acceptanceThreshold() + 1e-9);
@@ -173,65 +233,39 @@ public final class IntegrityChecks {
               col("parent_id"),
               col("p_created_date").cast("string"))),
     };
-    Dataset<Row> perMessage =
-        wide.select(
-                col("message_id"),
-                col("tree_id"),
-                explode(filter(array(checks), c -> c.isNotNull())).as("f"))
-            .select(
-                col("f.kind").as("kind"),
-                col("message_id"),
-                col("tree_id"),
-                col("f.detail").as("detail"));
+    return wide.select(
+            col("message_id"),
+            col("tree_id"),
+            explode(filter(array(checks), c -> c.isNotNull())).as("f"))
+        .select(col("f.kind").as("kind"), col("message_id"), col("tree_id"), col("f.detail").as("detail"));
+  }
 
-    List<Dataset<Row>> parts = new ArrayList<>();
-    parts.add(perMessage);
+  /** One finding per parentless message whose tree id ({@code claim}) {@code n_roots > 1} claim. */
+  private static Dataset<Row> multipleRootFindings(Dataset<Row> claimingRoots) {
+    return findingWithTree(
+        claimingRoots,
+        MULTIPLE_ROOTS,
+        col("claim"),
+        format_string("%d parentless messages claim tree id %s", col("n_roots"), col("claim")));
+  }
 
-    Dataset<Row> roots = m.filter(col("parent_id").isNull().and(col("message_tree_id").isNotNull()));
-    Dataset<Row> claims =
-        roots.groupBy(col("message_tree_id").as("claim"))
-            .agg(count(lit(1)).as("n_roots"))
-            .filter(col("n_roots").gt(1));
-    parts.add(
-        findingWithTree(
-            roots.join(claims, col("message_tree_id").equalTo(col("claim"))),
-            MULTIPLE_ROOTS,
-            col("claim"),
-            format_string("%d parentless messages claim tree id %s", col("n_roots"), col("claim"))));
-
-    Dataset<Row> rankedSiblings =
-        m.filter(
-                col("role").equalTo(Tables.ASSISTANT)
-                    .and(col("rank").isNotNull())
-                    .and(col("parent_id").isNotNull()))
-            .groupBy(col("parent_id"))
-            .agg(
-                count(col("rank")).as("n_ranked"),
-                countDistinct(col("rank")).as("n_distinct"),
-                min("rank").as("lo"),
-                max("rank").as("hi"),
-                array_join(sort_array(collect_list(col("rank"))).cast("array<string>"), ", ").as("ranks"),
-                first("tree_id").as("t_id"))
-            .withColumnRenamed("parent_id", "message_id");
+  /** Duplicate ranks and gaps among a parent's ranked assistant replies (one row per such parent). */
+  private static Dataset<Row> rankFindings(Dataset<Row> rankedSiblings) {
     Column rankDetail = format_string("assistant replies ranked [%s]", col("ranks"));
-    Column duplicated = col("n_ranked").gt(col("n_distinct"));
-    Column gap = col("lo").notEqual(0).or(col("hi").notEqual(col("n_distinct").minus(1)));
-    parts.add(
-        rankedSiblings
-            .filter(duplicated.or(gap))
-            .select(
-                col("message_id"),
-                col("t_id").as("tree_id"),
-                explode(
-                        filter(
-                            array(check(duplicated, RANK_DUPLICATE, rankDetail), check(gap, RANK_GAP, rankDetail)),
-                            c -> c.isNotNull()))
-                    .as("f"))
-            .select(col("f.kind").as("kind"), col("message_id"), col("tree_id"), col("f.detail").as("detail")));
-
-    Dataset<Row> all = parts.get(0);
-    for (int i = 1; i < parts.size(); i++) all = all.unionByName(parts.get(i));
-    return all;
+    Column duplicated = col("n_ranked").gt(col("n_distinct_ranks"));
+    Column gap =
+        col("lowest_rank").notEqual(0).or(col("highest_rank").notEqual(col("n_distinct_ranks").minus(1)));
+    return rankedSiblings
+        .filter(duplicated.or(gap))
+        .select(
+            col("message_id"),
+            col("tree_id"),
+            explode(
+                    filter(
+                        array(check(duplicated, RANK_DUPLICATE, rankDetail), check(gap, RANK_GAP, rankDetail)),
+                        c -> c.isNotNull()))
+                .as("f"))
+        .select(col("f.kind").as("kind"), col("message_id"), col("tree_id"), col("f.detail").as("detail"));
   }
 
   /** A finding struct when the condition holds (null-safe: an unknown condition finds nothing). */

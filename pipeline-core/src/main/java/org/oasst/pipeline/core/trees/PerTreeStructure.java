@@ -4,9 +4,11 @@ import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.types.DataTypes.BooleanType;
+import static org.apache.spark.sql.types.DataTypes.DoubleType;
 import static org.apache.spark.sql.types.DataTypes.IntegerType;
 import static org.apache.spark.sql.types.DataTypes.LongType;
 import static org.apache.spark.sql.types.DataTypes.StringType;
+import static org.apache.spark.sql.types.DataTypes.TimestampType;
 import static org.apache.spark.sql.types.DataTypes.createArrayType;
 
 import java.sql.Timestamp;
@@ -19,12 +21,14 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.function.FlatMapGroupsFunction;
 import org.apache.spark.api.java.function.MapFunction;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
+import org.oasst.pipeline.core.schema.Tables;
 
 /**
  * The structure columns of every message worked out inside its claimed tree: one shuffle by
@@ -35,6 +39,11 @@ import org.apache.spark.unsafe.types.UTF8String;
  * children (they share the chain, so they share the tree), and the same parentless messages claiming
  * the tree id (all of them carry it, so all are here).
  *
+ * <p>Each row also carries what the tree summary and the integrity checks read, so that neither needs
+ * the messages joined back: the message's own columns, its parent's role and creation time, for a
+ * parentless message the number of parentless messages claiming its tree id, and for a message with
+ * ranked assistant replies the summary of their ranks ({@link IntegrityChecks#findingsWithinTrees}).
+ *
  * <p>A message whose chain leaves its claimed tree (its parent is filed under another tree id, or
  * missing altogether), that has no tree id, or that runs into a cycle cannot be settled here: it comes
  * back with {@code settled = false}, and the caller then lets the forest-wide assembly decide. The
@@ -44,7 +53,10 @@ import org.apache.spark.unsafe.types.UTF8String;
 final class PerTreeStructure {
   private PerTreeStructure() {}
 
-  /** {@code message_id} and {@link TreeAssembly#STRUCTURE_COLUMNS} as the forest-wide assembly types them, plus {@code settled}. */
+  /**
+   * {@code message_id} and {@link TreeAssembly#STRUCTURE_COLUMNS} as the forest-wide assembly types
+   * them, {@code settled}, then the columns the tree summary and the integrity checks read.
+   */
   static final StructType SCHEMA =
       new StructType()
           .add("message_id", StringType, false)
@@ -63,19 +75,70 @@ final class PerTreeStructure {
           .add("on_cycle", BooleanType, false)
           .add("cycle_id", StringType, true)
           .add("cycle_length", LongType, true)
-          .add("settled", BooleanType, false);
+          .add("settled", BooleanType, false)
+          // the message's own columns (deleted as false when unknown)
+          .add("message_tree_id", StringType, true)
+          .add("parent_id", StringType, true)
+          .add("role", StringType, true)
+          .add("deleted", BooleanType, false)
+          .add("rank", IntegerType, true)
+          .add("created_date", TimestampType, true)
+          .add("review_count", IntegerType, true)
+          .add("review_result", BooleanType, true)
+          .add("spam_mean", DoubleType, true)
+          .add("lang_mismatch_mean", DoubleType, true)
+          .add("tree_state", StringType, true)
+          .add("lang", StringType, true)
+          .add("synthetic", BooleanType, true)
+          // the parent's
+          .add("p_role", StringType, true)
+          .add("p_created_date", TimestampType, true)
+          // parentless messages claiming this one's tree id (set on parentless messages only)
+          .add("n_roots", LongType, true)
+          // this message's ranked assistant replies (set only where there are some)
+          .add("n_ranked", LongType, true)
+          .add("n_distinct_ranks", LongType, true)
+          .add("lowest_rank", IntegerType, true)
+          .add("highest_rank", IntegerType, true)
+          .add("ranks", StringType, true);
+
+  // positions in the walk's input rows
+  private static final int TREE = 0;
+  private static final int ID = 1;
+  private static final int PARENT = 2;
+  private static final int ROLE = 3;
+  private static final int DELETED = 4;
+  private static final int RANK = 5;
+  private static final int CREATED = 6;
+  private static final int PASSED_THROUGH_FROM = 7;
+
+  /**
+   * The walk's input: the tree key, what the walk itself reads, then the columns that are only passed
+   * through to the output (in {@link #SCHEMA}'s order, from {@code review_count} to {@code synthetic}).
+   */
+  private static Column[] input() {
+    return new Column[] {
+      col("message_tree_id"),
+      col("message_id"),
+      col("parent_id"),
+      col("role"),
+      coalesce(col("deleted"), lit(false)),
+      col("rank"),
+      col("created_date"),
+      col("review_count"),
+      col("review_result"),
+      col("labels").getItem("spam").getField("value"),
+      col("labels").getItem("lang_mismatch").getField("value"),
+      col("tree_state"),
+      col("lang"),
+      col("synthetic")
+    };
+  }
 
   static Dataset<Row> structure(Dataset<Row> messages) {
     return messages
-        .select(
-            col("message_tree_id"),
-            col("message_id"),
-            col("parent_id"),
-            col("role"),
-            coalesce(col("deleted"), lit(false)),
-            col("rank"),
-            col("created_date"))
-        .groupByKey((MapFunction<Row, String>) r -> r.getString(0), Encoders.STRING())
+        .select(input())
+        .groupByKey((MapFunction<Row, String>) r -> r.getString(TREE), Encoders.STRING())
         .flatMapGroups(
             (FlatMapGroupsFunction<String, Row, Row>) (key, rows) -> walk(key, rows).iterator(),
             Encoders.row(SCHEMA));
@@ -88,20 +151,20 @@ final class PerTreeStructure {
 
   /** The siblings' order of the trees export: rank (unranked last), then age (unknown last), then id. */
   private static final Comparator<Row> SIBLING_ORDER =
-      Comparator.<Row, Integer>comparing(r -> r.isNullAt(5) ? null : r.getInt(5), Comparator.nullsLast(Comparator.naturalOrder()))
-          .thenComparing(r -> r.isNullAt(6) ? null : (Timestamp) r.get(6), Comparator.nullsLast(Comparator.naturalOrder()))
+      Comparator.<Row, Integer>comparing(r -> r.isNullAt(RANK) ? null : r.getInt(RANK), Comparator.nullsLast(Comparator.naturalOrder()))
+          .thenComparing(r -> r.isNullAt(CREATED) ? null : (Timestamp) r.get(CREATED), Comparator.nullsLast(Comparator.naturalOrder()))
           // Spark orders strings by their UTF-8 bytes
-          .thenComparing(r -> UTF8String.fromString(r.getString(1)));
+          .thenComparing(r -> UTF8String.fromString(r.getString(ID)));
 
-  /** One claimed tree: rows of (tree id, id, parent_id, role, deleted, rank, created_date). */
+  /** One claimed tree: rows of {@link #input()}. */
   static List<Row> walk(String treeKey, Iterator<Row> input) {
     List<Row> rows = new ArrayList<>();
     Map<String, Integer> index = new HashMap<>();
     int parentless = 0;
     while (input.hasNext()) {
       Row r = input.next();
-      index.put(r.getString(1), rows.size());
-      if (r.isNullAt(2)) parentless++;
+      index.put(r.getString(ID), rows.size());
+      if (r.isNullAt(PARENT)) parentless++;
       rows.add(r);
     }
     int n = rows.size();
@@ -123,7 +186,7 @@ final class PerTreeStructure {
       while (true) {
         state[at] = ON_STACK;
         chain[len++] = at;
-        String parent = rows.get(at).getString(2);
+        String parent = rows.get(at).getString(PARENT);
         if (parent == null) break;
         Integer p = index.get(parent);
         // the parent is elsewhere or nowhere (the forest-wide assembly decides), or the climb came
@@ -143,18 +206,18 @@ final class PerTreeStructure {
           continue;
         }
         Row r = rows.get(m);
-        String parent = r.getString(2);
+        String parent = r.getString(PARENT);
         if (parent == null) {
-          root[m] = r.getString(1);
-          path[m] = new String[] {r.getString(1)};
-          roles[m] = new String[] {r.getString(3)};
+          root[m] = r.getString(ID);
+          path[m] = new String[] {r.getString(ID)};
+          roles[m] = new String[] {r.getString(ROLE)};
         } else {
           int p = index.get(parent);
           root[m] = root[p];
           depth[m] = depth[p] + 1;
-          path[m] = append(path[p], r.getString(1));
-          roles[m] = append(roles[p], r.getString(3));
-          nearestDeleted[m] = rows.get(p).getBoolean(4) ? parent : nearestDeleted[p];
+          path[m] = append(path[p], r.getString(ID));
+          roles[m] = append(roles[p], r.getString(ROLE));
+          nearestDeleted[m] = rows.get(p).getBoolean(DELETED) ? parent : nearestDeleted[p];
         }
         state[m] = SETTLED;
       }
@@ -163,7 +226,7 @@ final class PerTreeStructure {
     // children, and each message's position among its siblings
     Map<String, List<Integer>> childrenOf = new HashMap<>();
     for (int i = 0; i < n; i++) {
-      String parent = rows.get(i).getString(2);
+      String parent = rows.get(i).getString(PARENT);
       if (parent != null) childrenOf.computeIfAbsent(parent, p -> new ArrayList<>()).add(i);
     }
     int[] siblingPosition = new int[n];
@@ -178,28 +241,75 @@ final class PerTreeStructure {
     for (int i = 0; i < n; i++) {
       Row r = rows.get(i);
       boolean settled = state[i] == SETTLED;
-      List<Integer> children = childrenOf.get(r.getString(1));
-      out.add(
-          RowFactory.create(
-              r.getString(1),
-              root[i],
-              settled ? !treeKey.equals(root[i]) : null,
-              root[i],
-              settled ? depth[i] : null,
-              settled ? scala.Predef.wrapRefArray(path[i]) : null,
-              settled ? scala.Predef.wrapRefArray(roles[i]) : null,
-              siblingPosition[i],
-              children == null ? 0 : children.size(),
-              children == null,
-              status,
-              status.equals(TreeAssembly.OK),
-              nearestDeleted[i],
-              false,
-              null,
-              null,
-              settled));
+      List<Integer> children = childrenOf.get(r.getString(ID));
+      Integer parentAt = r.isNullAt(PARENT) ? null : index.get(r.getString(PARENT));
+      Row parent = parentAt == null ? null : rows.get(parentAt);
+      Object[] values = new Object[SCHEMA.size()];
+      int v = 0;
+      values[v++] = r.getString(ID);
+      values[v++] = root[i];
+      values[v++] = settled ? !treeKey.equals(root[i]) : null;
+      values[v++] = root[i];
+      values[v++] = settled ? depth[i] : null;
+      values[v++] = settled ? scala.Predef.wrapRefArray(path[i]) : null;
+      values[v++] = settled ? scala.Predef.wrapRefArray(roles[i]) : null;
+      values[v++] = siblingPosition[i];
+      values[v++] = children == null ? 0 : children.size();
+      values[v++] = children == null;
+      values[v++] = status;
+      values[v++] = status.equals(TreeAssembly.OK);
+      values[v++] = nearestDeleted[i];
+      values[v++] = false;
+      values[v++] = null;
+      values[v++] = null;
+      values[v++] = settled;
+      values[v++] = treeKey;
+      values[v++] = r.getString(PARENT);
+      values[v++] = r.getString(ROLE);
+      values[v++] = r.getBoolean(DELETED);
+      values[v++] = r.get(RANK);
+      values[v++] = r.get(CREATED);
+      for (int k = PASSED_THROUGH_FROM; k < r.size(); k++) values[v++] = r.get(k);
+      values[v++] = parent == null ? null : parent.getString(ROLE);
+      values[v++] = parent == null ? null : parent.get(CREATED);
+      values[v++] = r.isNullAt(PARENT) ? (Long) (long) parentless : null;
+      v = rankSummary(rows, children, values, v);
+      out.add(RowFactory.create(values));
     }
     return out;
+  }
+
+  /**
+   * The ranks of a message's ranked assistant replies as the rank checks read them: count, distinct
+   * count, lowest, highest, and the sorted ranks as text ("0, 1, 1"); all null without such replies.
+   */
+  private static int rankSummary(List<Row> rows, List<Integer> children, Object[] values, int v) {
+    int[] ranks = new int[children == null ? 0 : children.size()];
+    int n = 0;
+    if (children != null) {
+      for (int c : children) {
+        Row child = rows.get(c);
+        if (!child.isNullAt(RANK) && Tables.ASSISTANT.equals(child.getString(ROLE))) ranks[n++] = child.getInt(RANK);
+      }
+    }
+    if (n == 0) {
+      for (int k = 0; k < 5; k++) values[v++] = null;
+      return v;
+    }
+    ranks = Arrays.copyOf(ranks, n);
+    Arrays.sort(ranks);
+    long distinct = 1;
+    StringBuilder text = new StringBuilder().append(ranks[0]);
+    for (int k = 1; k < n; k++) {
+      if (ranks[k] != ranks[k - 1]) distinct++;
+      text.append(", ").append(ranks[k]);
+    }
+    values[v++] = (long) n;
+    values[v++] = distinct;
+    values[v++] = ranks[0];
+    values[v++] = ranks[n - 1];
+    values[v++] = text.toString();
+    return v;
   }
 
   private static String[] append(String[] prefix, String last) {

@@ -42,8 +42,8 @@ public final class TreesStage {
             config.getDouble("trees.integrity.acceptance_threshold", 0.6));
 
     store.writeTable(STRUCTURE, assembly.structure());
-    store.writeTable(TREES, TreeSummary.trees(annotated));
-    store.writeTable(INTEGRITY, IntegrityChecks.findings(annotated, integrity));
+    store.writeTable(TREES, assembly.trees());
+    store.writeTable(INTEGRITY, assembly.findings(integrity));
     boolean threads = config.getBoolean("trees.threads", false);
     if (threads) store.writeTable(THREADS, Threads.threads(annotated));
 

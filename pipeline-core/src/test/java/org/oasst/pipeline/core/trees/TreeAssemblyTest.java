@@ -295,6 +295,64 @@ class TreeAssemblyTest {
     assertTrue(TreeAssembly.assemble(messages, org.oasst.pipeline.core.graph.GraphLayer.spark()).perTree());
   }
 
+  private static Set<String> rows(Dataset<Row> table) {
+    Set<String> rows = new TreeSet<>();
+    for (Row r : table.collectAsList()) rows.add(r.toString());
+    return rows;
+  }
+
+  @Test
+  void perTreeSummaryAndFindingsEqualThoseOfPointerJumping() {
+    List<M> ms = new ArrayList<>(randomForest(13, false));
+    // every finding a tree can give on its own
+    ms.add(prompter("p1", null).tree("p1").at(1));
+    ms.add(prompter("p2", "p1").tree("p1").at(2)); // prompter answers prompter
+    ms.add(assistant("ra", null).tree("ra")); // assistant root
+    ms.add(prompter("x", null).tree("X").at(1)); // root id differs from the claimed tree id
+    ms.add(assistant("x.1", "x").tree("X").at(2).lang("de").synthetic(true));
+    ms.add(prompter("K", null).tree("K").at(1)); // two parentless messages claim K
+    ms.add(prompter("k2", null).tree("K").at(1).state("aborted_low_grade"));
+    ms.add(assistant("k2.1", "k2").tree("K").at(3));
+    ms.add(prompter("q1", null).tree("q1").rank(0)); // rank on a prompter
+    ms.add(assistant("q2", "q1").tree("q1").rank(0)); // duplicated rank, and a gap: [0, 0, 3]
+    ms.add(assistant("q3", "q1").tree("q1").rank(0));
+    ms.add(assistant("q4", "q1").tree("q1").rank(3));
+    ms.add(prompter("q5", "q1").tree("q1").rank(1)); // a ranked prompter reply: not among the ranks
+    ms.add(assistant("v1", "q5").tree("q1").review(3, true).label("spam", 2.0 / 3, 3));
+    ms.add(assistant("v2", "q5").tree("q1").review(5, false).label("spam", 0.4, 5).label("lang_mismatch", 0.25, 4));
+    ms.add(prompter("w1", null).tree("w1").at(10));
+    ms.add(assistant("w2", "w1").tree("w1").at(5)); // created before its parent
+    ms.add(prompter("w3", "w2").tree("w1").at(5).deleted(true));
+    ms.add(assistant("w4", "w3").tree("w1")); // live under a deleted message
+    Dataset<Row> messages = TestMessages.frame(spark, ms);
+    TreeAssembly.Assembly perTree = TreeAssembly.assemble(messages, org.oasst.pipeline.core.graph.GraphLayer.spark());
+    assertTrue(perTree.perTree());
+    TreeAssembly.Assembly forest =
+        TreeAssembly.forestAssembly(messages, org.oasst.pipeline.core.graph.GraphLayer.spark());
+
+    IntegrityChecks.Options options = new IntegrityChecks.Options(3, 0.6);
+    Set<String> findings = rows(perTree.findings(options));
+    assertEquals(rows(forest.findings(options)), findings);
+    Set<String> kinds = new TreeSet<>();
+    for (Row f : perTree.findings(options).collectAsList()) kinds.add(f.getString(0));
+    Set<String> expectedKinds = new TreeSet<>(IntegrityChecks.KINDS);
+    expectedKinds.removeAll(List.of(IntegrityChecks.ORPHAN, IntegrityChecks.CYCLE));
+    assertEquals(expectedKinds, kinds);
+    // the details were formatted by the same expressions: spot-check the parts built on the walk's rows
+    assertTrue(findings.contains("[rank_duplicate,q1,q1,assistant replies ranked [0, 0, 3]]"), findings.toString());
+    assertTrue(findings.contains("[multiple_roots,k2,K,2 parentless messages claim tree id K]"), findings.toString());
+    assertTrue(
+        findings.contains(
+            "[created_before_parent,w2,w1,created 2023-02-01 00:05:00, before its parent w1 (2023-02-01 00:10:00)]"),
+        findings.toString());
+
+    assertEquals(rows(forest.trees()), rows(perTree.trees()));
+    // a stricter acceptance threshold changes the findings the same way on both paths
+    IntegrityChecks.Options strict = new IntegrityChecks.Options(3, 0.9);
+    assertEquals(rows(forest.findings(strict)), rows(perTree.findings(strict)));
+    assertFalse(rows(perTree.findings(strict)).equals(findings));
+  }
+
   @Test
   void anIdFiledUnderTwoTreeIdsIsRejectedAsThePointerJumpingAlwaysDid() {
     Dataset<Row> messages =
