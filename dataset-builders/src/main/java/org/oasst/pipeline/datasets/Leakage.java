@@ -17,7 +17,9 @@ import static org.apache.spark.sql.functions.when;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -91,7 +93,7 @@ public final class Leakage {
    * Jaccard of 0.1-0.2): the banding keeps the candidates near the threshold, and the similarity of
    * every candidate is then computed exactly on the shingle sets. Only band keys shared by prompts of
    * different splits matter, so the rows that travel are (band key, split order, tree id) until the
-   * few candidate pairs are known, and only keys that a later split's prompt has are grouped.
+   * few candidate pairs are known, and only keys that a later split's prompt has are kept.
    */
   public static Dataset<Row> nearDuplicates(Dataset<Row> treePrompts, DatasetOptions opts) {
     int n = opts.shingleSize;
@@ -101,20 +103,25 @@ public final class Leakage {
             .withColumn("order", splitOrder(col("split")));
     MinHashBands minHash =
         MinHashBands.fit(prompts.sparkSession(), n, opts.hashTables, opts.rowsPerBand, opts.splitSeed);
+    // A band key can only pair prompts of different splits if a prompt of a later split has it (the
+    // earlier split comes first in a pair). The later splits are small: their band keys are gathered
+    // and shipped to every task, where each prompt keeps only the keys among them (instead of
+    // shuffling every prompt's keys into a join).
     UserDefinedFunction bandKeys =
         udf((UDF1<String, List<Long>>) minHash::bandKeys, DataTypes.createArrayType(DataTypes.LongType));
-    // A band key can only pair prompts of different splits if a prompt of a later split has it (the
-    // earlier split comes first in a pair). Those keys are few (the later splits are small) and found
-    // by a plain aggregation; only the rows carrying one of them are grouped into lists.
-    Dataset<Row> laterKeys =
-        prompts
-            .filter(col("order").gt(0))
-            .select(explode(bandKeys.apply(col("normalized"))).as("band_key"))
-            .distinct();
+    List<List<Long>> laterKeys = new ArrayList<>();
+    for (Row r : prompts.filter(col("order").gt(0)).select(bandKeys.apply(col("normalized"))).collectAsList()) {
+      laterKeys.add(r.getList(0));
+    }
+    Broadcast<MinHashBands.BandIndex> later =
+        JavaSparkContext.fromSparkContext(prompts.sparkSession().sparkContext())
+            .broadcast(new MinHashBands.BandIndex(laterKeys));
+    UserDefinedFunction laterBandKeys =
+        udf((UDF1<String, List<Long>>) text -> minHash.bandKeysIn(text, later.value()),
+            DataTypes.createArrayType(DataTypes.LongType));
     Dataset<Row> buckets =
         prompts
-            .select(col("message_tree_id"), col("order"), explode(bandKeys.apply(col("normalized"))).as("band_key"))
-            .join(laterKeys, "band_key", "left_semi")
+            .select(col("message_tree_id"), col("order"), explode(laterBandKeys.apply(col("normalized"))).as("band_key"))
             .groupBy(col("band_key"))
             .agg(
                 min(col("order")).as("lo"),

@@ -1,6 +1,7 @@
 package org.oasst.pipeline.datasets;
 
 import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -12,6 +13,8 @@ import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.Platform;
+import org.apache.spark.unsafe.hash.Murmur3_x86_32;
 
 /**
  * Band keys of Spark ML MinHash LSH signatures for prompt texts, computed in one tight loop.
@@ -32,6 +35,8 @@ final class MinHashBands implements Serializable {
    * multiplications (checked against Spark's value when a model is wrapped).
    */
   private static final long PRIME = 2038074743L;
+  /** The seed of Spark ML's {@code FeatureHasher.murmur3Hash} (checked against it when a model is wrapped). */
+  private static final int MURMUR_SEED = 42;
 
   private final long[] a;
   private final long[] b;
@@ -50,7 +55,8 @@ final class MinHashBands implements Serializable {
       throw new IllegalStateException("Spark ML's MinHash prime is not " + PRIME);
     }
     for (String probe : List.of("hello", "wörld", "\u4f60\u597d\u4e16\u754c!")) {
-      if (featureIndex(probe) != hashingTF.indexOf(probe)) {
+      byte[] utf8 = probe.getBytes(StandardCharsets.UTF_8);
+      if (featureIndex(probe) != hashingTF.indexOf(probe) || featureIndex(utf8, 0, utf8.length) != featureIndex(probe)) {
         throw new IllegalStateException("HashingTF does not use Spark 3's murmur3 hash");
       }
     }
@@ -81,13 +87,45 @@ final class MinHashBands implements Serializable {
 
   /** The sorted distinct HashingTF indices of a text's shingles (the non-zeros of its binary vector). */
   int[] featureIndices(String text) {
-    List<String> shingles = shingles(text, shingleSize);
-    int[] idx = new int[shingles.size()];
-    for (int i = 0; i < idx.length; i++) idx[i] = featureIndex(shingles.get(i));
+    int[] idx;
+    if (hasSurrogate(text)) {
+      List<String> shingles = shingles(text, shingleSize);
+      idx = new int[shingles.size()];
+      for (int i = 0; i < idx.length; i++) idx[i] = featureIndex(shingles.get(i));
+    } else {
+      // Without surrogates every char is encoded on its own, so a shingle's UTF-8 form is a slice of
+      // the text's: one encoding per text instead of a String and an encoding per shingle.
+      byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+      int[] offset = new int[text.length() + 1];
+      for (int i = 0; i < text.length(); i++) {
+        char c = text.charAt(i);
+        offset[i + 1] = offset[i] + (c < 0x80 ? 1 : c < 0x800 ? 2 : 3);
+      }
+      idx = new int[Math.max(0, text.length() - shingleSize + 1)];
+      for (int i = 0; i < idx.length; i++) {
+        idx[i] = featureIndex(utf8, offset[i], offset[i + shingleSize] - offset[i]);
+      }
+    }
     Arrays.sort(idx);
     int n = 0;
     for (int i = 0; i < idx.length; i++) if (n == 0 || idx[i] != idx[n - 1]) idx[n++] = idx[i];
     return Arrays.copyOf(idx, n);
+  }
+
+  /**
+   * A shingle may cut a surrogate pair in two, and Java encodes such a half as '?': only the
+   * shingle's own String gives the bytes HashingTF hashes then.
+   */
+  private static boolean hasSurrogate(String text) {
+    for (int i = 0; i < text.length(); i++) if (Character.isSurrogate(text.charAt(i))) return true;
+    return false;
+  }
+
+  /** {@link #featureIndex(String)} of the string whose UTF-8 bytes are {@code utf8[from, from + length)}. */
+  private static int featureIndex(byte[] utf8, int from, int length) {
+    int raw =
+        Murmur3_x86_32.hashUnsafeBytes2(utf8, Platform.BYTE_ARRAY_OFFSET + from, length, MURMUR_SEED) % FEATURES;
+    return raw < 0 ? raw + FEATURES : raw;
   }
 
   /**
@@ -136,32 +174,77 @@ final class MinHashBands implements Serializable {
     return keys;
   }
 
-  /** Exact Jaccard similarity of two texts' shingle sets (1 for two texts without shingles). */
-  static double jaccard(String x, String y, int shingleSize) {
-    long[] a = shingleCodes(x, shingleSize);
-    long[] b = shingleCodes(y, shingleSize);
-    if (a.length == 0 && b.length == 0) return 1.0;
-    int common = 0;
-    for (int i = 0, j = 0; i < a.length && j < b.length; ) {
-      if (a[i] == b[j]) {
-        common++;
-        i++;
-        j++;
-      } else if (a[i] < b[j]) {
-        i++;
-      } else {
-        j++;
-      }
-    }
-    return (double) common / (a.length + b.length - common);
+  /** The band keys of {@link #bandKeys} that {@code index} holds, in band order. */
+  List<Long> bandKeysIn(String text, BandIndex index) {
+    List<Long> keys = new ArrayList<>(2);
+    for (long key : bandKeys(text)) if (index.hasKey(key)) keys.add(key);
+    return keys;
   }
 
   /**
-   * The text's distinct shingles as sorted 64-bit codes: two shingles get the same code only if they
-   * are equal (or, with odds of about n^2 / 2^64, collide). Comparing sorted codes is far cheaper than
-   * hash sets of substrings, and gives the same Jaccard value.
+   * The band keys of a set of texts, sorted for lookups. (Testing a band's first min-hash before
+   * computing the others does not pay: among thousands of indexed texts, some text almost always
+   * shares any one min-hash, since one hash agrees with the probability of the texts' similarity.)
    */
-  static long[] shingleCodes(String text, int shingleSize) {
+  static final class BandIndex implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final long[] keys;
+
+    BandIndex(List<List<Long>> bandKeysOfTexts) {
+      keys = bandKeysOfTexts.stream().flatMap(List::stream).mapToLong(Long::longValue).sorted().distinct().toArray();
+    }
+
+    boolean hasKey(long key) {
+      return Arrays.binarySearch(keys, key) >= 0;
+    }
+  }
+
+  /** Exact Jaccard similarity of two texts' shingle sets (1 for two texts without shingles). */
+  static double jaccard(String x, String y, int shingleSize) {
+    long[] a = shingleCodesWithRepeats(x, shingleSize);
+    long[] b = shingleCodesWithRepeats(y, shingleSize);
+    if (a.length == 0 && b.length == 0) return 1.0;
+    // One open-addressing table marks which text holds each code: a few hundred probes instead of
+    // sorting both code arrays, which took most of the time. The codes are already well mixed, so
+    // their low bits pick the slot.
+    int capacity = Integer.highestOneBit(2 * (a.length + b.length) + 1) << 1;
+    int mask = capacity - 1;
+    long[] codes = new long[capacity];
+    byte[] holders = new byte[capacity]; // 0 empty, 1 in x, 2 in y only, 3 in both
+    int distinctX = 0;
+    int distinctY = 0;
+    int common = 0;
+    for (long c : a) {
+      int slot = (int) c & mask;
+      while (holders[slot] != 0 && codes[slot] != c) slot = (slot + 1) & mask;
+      if (holders[slot] == 0) {
+        codes[slot] = c;
+        holders[slot] = 1;
+        distinctX++;
+      }
+    }
+    for (long c : b) {
+      int slot = (int) c & mask;
+      while (holders[slot] != 0 && codes[slot] != c) slot = (slot + 1) & mask;
+      if (holders[slot] == 0) {
+        codes[slot] = c;
+        holders[slot] = 2;
+        distinctY++;
+      } else if (holders[slot] == 1) {
+        holders[slot] = 3;
+        distinctY++;
+        common++;
+      }
+    }
+    return (double) common / (distinctX + distinctY - common);
+  }
+
+  /**
+   * A 64-bit code per shingle, in text order with repeats: two shingles get the same code only if
+   * they are equal (or, with odds of about n^2 / 2^64, collide). Comparing codes is far cheaper than
+   * comparing substrings, and gives the same Jaccard value.
+   */
+  static long[] shingleCodesWithRepeats(String text, int shingleSize) {
     int count = Math.max(0, text.length() - shingleSize + 1);
     long[] codes = new long[count];
     for (int i = 0; i < count; i++) {
@@ -169,10 +252,7 @@ final class MinHashBands implements Serializable {
       for (int k = i; k < i + shingleSize; k++) h = mix(h * 31 + text.charAt(k));
       codes[i] = h;
     }
-    Arrays.sort(codes);
-    int n = 0;
-    for (int i = 0; i < count; i++) if (n == 0 || codes[i] != codes[n - 1]) codes[n++] = codes[i];
-    return Arrays.copyOf(codes, n);
+    return codes;
   }
 
   /** A 64-bit finalizer (MurmurHash3's fmix64): every input bit affects every output bit. */

@@ -70,7 +70,9 @@ class LeakageTest {
     MinHashBands fast = MinHashBands.fit(spark, shingleSize, 4, 3, 1234L);
     List<String> texts =
         List.of(BREAD, BREAD.replace("simple", "sturdy"), "short", "ünïcode ✓ and\nnewlines, \"quotes\" \\ too",
-            "What is the capital city of Australia, and why was it chosen over Sydney?");
+            "What is the capital city of Australia, and why was it chosen over Sydney?",
+            // surrogate pairs, which some shingles cut in two; CJK (three UTF-8 bytes per char)
+            "emoji \uD83D\uDE00 and \uD83D\uDE00\uD83D\uDE00 pairs", "\u4f60\u597d\u4e16\u754c, \u4f60\u597d\u5417?");
     List<Row> rows = new ArrayList<>();
     for (String t : texts) rows.add(RowFactory.create(t, MinHashBands.shingles(t, shingleSize)));
     StructType schema =
@@ -95,6 +97,61 @@ class LeakageTest {
     assertEquals(fast.bandKeys(BREAD), fast.bandKeys(BREAD));
     assertEquals(4, fast.bandKeys(BREAD).size());
     assertTrue(Collections.disjoint(fast.bandKeys(BREAD), fast.bandKeys(texts.get(4))));
+  }
+
+  @Test
+  void jaccardOfShingleCodesEqualsThatOfShingleSets() {
+    java.util.Random random = new java.util.Random(5);
+    String alphabet = "ab c\u00e9\u4f60";
+    for (int t = 0; t < 500; t++) {
+      String x = randomText(random, alphabet, random.nextInt(40));
+      String y = random.nextBoolean() ? randomText(random, alphabet, random.nextInt(40)) : x.substring(0, x.length() / 2) + randomText(random, alphabet, 8);
+      double expected = rawShingles(x).isEmpty() && rawShingles(y).isEmpty() ? 1.0 : jaccard(rawShingles(x), rawShingles(y));
+      assertEquals(expected, MinHashBands.jaccard(x, y, 5), 1e-15, x + " | " + y);
+    }
+  }
+
+  @Test
+  void bandKeysAgainstAnIndexAreTheSharedOnes() {
+    SparkSession spark = TestSpark.get();
+    MinHashBands minHash = MinHashBands.fit(spark, 5, 10, 5, 99L);
+    java.util.Random random = new java.util.Random(6);
+    String alphabet = "abcdefg hij";
+    List<String> indexed = new ArrayList<>();
+    List<List<Long>> keysOfIndexed = new ArrayList<>();
+    for (int t = 0; t < 30; t++) {
+      String text = randomText(random, alphabet, 30 + random.nextInt(30));
+      indexed.add(text);
+      keysOfIndexed.add(minHash.bandKeys(text));
+    }
+    MinHashBands.BandIndex index = new MinHashBands.BandIndex(keysOfIndexed);
+    Set<Long> indexKeys = new HashSet<>();
+    for (String text : indexed) indexKeys.addAll(minHash.bandKeys(text));
+    int shared = 0;
+    for (int t = 0; t < 300; t++) {
+      // near copies of indexed texts (which share some bands) and unrelated texts
+      String base = indexed.get(random.nextInt(indexed.size()));
+      int cut = random.nextInt(base.length());
+      String text = t % 3 == 0 ? randomText(random, alphabet, 40) : base.substring(0, cut) + randomText(random, alphabet, 3) + base.substring(cut);
+      List<Long> expected = new ArrayList<>(minHash.bandKeys(text));
+      expected.retainAll(indexKeys);
+      assertEquals(expected, minHash.bandKeysIn(text, index), text);
+      shared += expected.size();
+    }
+    assertTrue(shared > 50, "the near copies share bands: " + shared);
+    assertEquals(List.of(), minHash.bandKeysIn("abc", index));
+  }
+
+  private static String randomText(java.util.Random random, String alphabet, int length) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < length; i++) b.append(alphabet.charAt(random.nextInt(alphabet.length())));
+    return b.toString();
+  }
+
+  private static Set<String> rawShingles(String text) {
+    Set<String> out = new HashSet<>();
+    for (int i = 0; i + 5 <= text.length(); i++) out.add(text.substring(i, i + 5));
+    return out;
   }
 
   private static void assertPair(Row r, String a, String b, String textA, String textB) {
