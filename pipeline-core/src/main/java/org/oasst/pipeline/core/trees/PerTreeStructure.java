@@ -11,7 +11,6 @@ import static org.apache.spark.sql.types.DataTypes.StringType;
 import static org.apache.spark.sql.types.DataTypes.TimestampType;
 import static org.apache.spark.sql.types.DataTypes.createArrayType;
 
-import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -19,13 +18,14 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.api.java.function.FlatMapGroupsFunction;
-import org.apache.spark.api.java.function.MapFunction;
+import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
+import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.oasst.pipeline.core.schema.Tables;
@@ -111,6 +111,8 @@ final class PerTreeStructure {
   private static final int RANK = 5;
   private static final int CREATED = 6;
   private static final int PASSED_THROUGH_FROM = 7;
+  private static final int INPUT_WIDTH = 14;
+  private static final UTF8String ASSISTANT = UTF8String.fromString(Tables.ASSISTANT);
 
   /**
    * The walk's input: the tree key, what the walk itself reads, then the columns that are only passed
@@ -135,13 +137,53 @@ final class PerTreeStructure {
     };
   }
 
+  /**
+   * One shuffle by claimed tree id, then each partition's rows, sorted by it, are walked tree by
+   * tree. The walk reads and writes Spark's internal rows: converting a few dozen columns to and from
+   * {@code Row} objects for every message cost more than the walk itself.
+   */
   static Dataset<Row> structure(Dataset<Row> messages) {
-    return messages
-        .select(input())
-        .groupByKey((MapFunction<Row, String>) r -> r.getString(TREE), Encoders.STRING())
-        .flatMapGroups(
-            (FlatMapGroupsFunction<String, Row, Row>) (key, rows) -> walk(key, rows).iterator(),
-            Encoders.row(SCHEMA));
+    Dataset<Row> byTree =
+        messages.select(input()).repartition(col("message_tree_id")).sortWithinPartitions(col("message_tree_id"));
+    RDD<InternalRow> walked =
+        byTree.queryExecution().toRdd().toJavaRDD().mapPartitions(PerTreeStructure::walkSorted).rdd();
+    return messages.sparkSession().internalCreateDataFrame(walked, SCHEMA, false);
+  }
+
+  /** Splits rows sorted by claimed tree id into trees and walks each. */
+  private static Iterator<InternalRow> walkSorted(Iterator<InternalRow> sorted) {
+    UnsafeProjection toBinary = UnsafeProjection.create(SCHEMA);
+    return new Iterator<>() {
+      private InternalRow next = sorted.hasNext() ? sorted.next().copy() : null;
+      private Iterator<InternalRow> current = java.util.Collections.emptyIterator();
+
+      @Override
+      public boolean hasNext() {
+        while (!current.hasNext() && next != null) {
+          UTF8String key = next.isNullAt(TREE) ? null : next.getUTF8String(TREE);
+          List<InternalRow> tree = new ArrayList<>();
+          tree.add(next);
+          next = null;
+          while (sorted.hasNext()) {
+            InternalRow r = sorted.next();
+            UTF8String k = r.isNullAt(TREE) ? null : r.getUTF8String(TREE);
+            if (!java.util.Objects.equals(k, key)) {
+              next = r.copy();
+              break;
+            }
+            tree.add(r.copy());
+          }
+          current = walk(key, tree, toBinary).iterator();
+        }
+        return current.hasNext();
+      }
+
+      @Override
+      public InternalRow next() {
+        if (!hasNext()) throw new java.util.NoSuchElementException();
+        return current.next();
+      }
+    };
   }
 
   private static final int UNSEEN = 0;
@@ -150,32 +192,32 @@ final class PerTreeStructure {
   private static final int UNSETTLED = 3;
 
   /** The siblings' order of the trees export: rank (unranked last), then age (unknown last), then id. */
-  private static final Comparator<Row> SIBLING_ORDER =
-      Comparator.<Row, Integer>comparing(r -> r.isNullAt(RANK) ? null : r.getInt(RANK), Comparator.nullsLast(Comparator.naturalOrder()))
-          .thenComparing(r -> r.isNullAt(CREATED) ? null : (Timestamp) r.get(CREATED), Comparator.nullsLast(Comparator.naturalOrder()))
-          // Spark orders strings by their UTF-8 bytes
-          .thenComparing(r -> UTF8String.fromString(r.getString(ID)));
+  private static final Comparator<InternalRow> SIBLING_ORDER =
+      Comparator.<InternalRow, Integer>comparing(r -> r.isNullAt(RANK) ? null : r.getInt(RANK), Comparator.nullsLast(Comparator.naturalOrder()))
+          .thenComparing(r -> r.isNullAt(CREATED) ? null : r.getLong(CREATED), Comparator.nullsLast(Comparator.naturalOrder()))
+          // as Spark orders strings: by their UTF-8 bytes
+          .thenComparing(r -> r.getUTF8String(ID));
 
-  /** One claimed tree: rows of {@link #input()}. */
-  static List<Row> walk(String treeKey, Iterator<Row> input) {
-    List<Row> rows = new ArrayList<>();
-    Map<String, Integer> index = new HashMap<>();
+  /** One claimed tree: rows of {@link #input()}, as binary rows of {@link #SCHEMA}. */
+  static List<InternalRow> walk(UTF8String treeKey, List<InternalRow> rows, UnsafeProjection toBinary) {
+    Map<UTF8String, Integer> index = new HashMap<>();
     int parentless = 0;
-    while (input.hasNext()) {
-      Row r = input.next();
-      index.put(r.getString(ID), rows.size());
-      if (r.isNullAt(PARENT)) parentless++;
-      rows.add(r);
-    }
     int n = rows.size();
+    for (int i = 0; i < n; i++) {
+      InternalRow r = rows.get(i);
+      index.put(r.getUTF8String(ID), i);
+      if (r.isNullAt(PARENT)) parentless++;
+    }
     int[] state = new int[n];
     // without a tree id, nothing here can be trusted to be the whole chain
     if (treeKey == null) Arrays.fill(state, UNSETTLED);
-    String[] root = new String[n];
+    UTF8String[] root = new UTF8String[n];
     int[] depth = new int[n];
-    String[][] path = new String[n][];
-    String[][] roles = new String[n][];
-    String[] nearestDeleted = new String[n];
+    UTF8String[][] path = new UTF8String[n][];
+    UTF8String[][] roles = new UTF8String[n][];
+    UTF8String[] nearestDeleted = new UTF8String[n];
+    int[] parentAt = new int[n];
+    Arrays.fill(parentAt, -1);
     int[] chain = new int[n];
     for (int start = 0; start < n; start++) {
       if (state[start] != UNSEEN) continue;
@@ -186,15 +228,16 @@ final class PerTreeStructure {
       while (true) {
         state[at] = ON_STACK;
         chain[len++] = at;
-        String parent = rows.get(at).getString(PARENT);
-        if (parent == null) break;
-        Integer p = index.get(parent);
+        InternalRow r = rows.get(at);
+        if (r.isNullAt(PARENT)) break;
+        Integer p = index.get(r.getUTF8String(PARENT));
         // the parent is elsewhere or nowhere (the forest-wide assembly decides), or the climb came
         // back to itself (a cycle), or it reached a message that could not be settled
         if (p == null || state[p] == ON_STACK || state[p] == UNSETTLED) {
           settles = false;
           break;
         }
+        parentAt[at] = p;
         if (state[p] == SETTLED) break;
         at = p;
       }
@@ -205,91 +248,97 @@ final class PerTreeStructure {
           state[m] = UNSETTLED;
           continue;
         }
-        Row r = rows.get(m);
-        String parent = r.getString(PARENT);
-        if (parent == null) {
-          root[m] = r.getString(ID);
-          path[m] = new String[] {r.getString(ID)};
-          roles[m] = new String[] {r.getString(ROLE)};
+        InternalRow r = rows.get(m);
+        if (r.isNullAt(PARENT)) {
+          root[m] = r.getUTF8String(ID);
+          path[m] = new UTF8String[] {r.getUTF8String(ID)};
+          roles[m] = new UTF8String[] {role(r)};
         } else {
-          int p = index.get(parent);
+          int p = parentAt[m];
           root[m] = root[p];
           depth[m] = depth[p] + 1;
-          path[m] = append(path[p], r.getString(ID));
-          roles[m] = append(roles[p], r.getString(ROLE));
-          nearestDeleted[m] = rows.get(p).getBoolean(DELETED) ? parent : nearestDeleted[p];
+          path[m] = append(path[p], r.getUTF8String(ID));
+          roles[m] = append(roles[p], role(r));
+          nearestDeleted[m] = rows.get(p).getBoolean(DELETED) ? r.getUTF8String(PARENT) : nearestDeleted[p];
         }
         state[m] = SETTLED;
       }
     }
 
     // children, and each message's position among its siblings
-    Map<String, List<Integer>> childrenOf = new HashMap<>();
+    Map<UTF8String, List<Integer>> childrenOf = new HashMap<>();
     for (int i = 0; i < n; i++) {
-      String parent = rows.get(i).getString(PARENT);
-      if (parent != null) childrenOf.computeIfAbsent(parent, p -> new ArrayList<>()).add(i);
+      InternalRow r = rows.get(i);
+      if (!r.isNullAt(PARENT)) childrenOf.computeIfAbsent(r.getUTF8String(PARENT), p -> new ArrayList<>()).add(i);
     }
     int[] siblingPosition = new int[n];
     for (List<Integer> siblings : childrenOf.values()) {
-      siblings.sort((a, b) -> SIBLING_ORDER.compare(rows.get(a), rows.get(b)));
+      siblings.sort((x, y) -> SIBLING_ORDER.compare(rows.get(x), rows.get(y)));
       for (int k = 0; k < siblings.size(); k++) siblingPosition[siblings.get(k)] = k;
     }
 
     // a tree id claimed by several parentless messages puts every message filed under it in doubt
-    String status = parentless > 1 ? TreeAssembly.MULTIPLE_ROOTS : TreeAssembly.OK;
-    List<Row> out = new ArrayList<>(n);
+    UTF8String status = UTF8String.fromString(parentless > 1 ? TreeAssembly.MULTIPLE_ROOTS : TreeAssembly.OK);
+    boolean statusOk = parentless <= 1;
+    List<InternalRow> out = new ArrayList<>(n);
+    Object[] values = new Object[SCHEMA.size()];
     for (int i = 0; i < n; i++) {
-      Row r = rows.get(i);
+      InternalRow r = rows.get(i);
       boolean settled = state[i] == SETTLED;
-      List<Integer> children = childrenOf.get(r.getString(ID));
-      Integer parentAt = r.isNullAt(PARENT) ? null : index.get(r.getString(PARENT));
-      Row parent = parentAt == null ? null : rows.get(parentAt);
-      Object[] values = new Object[SCHEMA.size()];
+      List<Integer> children = childrenOf.get(r.getUTF8String(ID));
+      Integer parentIndex = r.isNullAt(PARENT) ? null : index.get(r.getUTF8String(PARENT));
+      InternalRow parent = parentIndex == null ? null : rows.get(parentIndex);
       int v = 0;
-      values[v++] = r.getString(ID);
+      values[v++] = r.getUTF8String(ID);
       values[v++] = root[i];
       values[v++] = settled ? !treeKey.equals(root[i]) : null;
       values[v++] = root[i];
       values[v++] = settled ? depth[i] : null;
-      values[v++] = settled ? scala.Predef.wrapRefArray(path[i]) : null;
-      values[v++] = settled ? scala.Predef.wrapRefArray(roles[i]) : null;
+      values[v++] = settled ? new GenericArrayData(path[i]) : null;
+      values[v++] = settled ? new GenericArrayData(roles[i]) : null;
       values[v++] = siblingPosition[i];
       values[v++] = children == null ? 0 : children.size();
       values[v++] = children == null;
       values[v++] = status;
-      values[v++] = status.equals(TreeAssembly.OK);
+      values[v++] = statusOk;
       values[v++] = nearestDeleted[i];
       values[v++] = false;
       values[v++] = null;
       values[v++] = null;
       values[v++] = settled;
       values[v++] = treeKey;
-      values[v++] = r.getString(PARENT);
-      values[v++] = r.getString(ROLE);
+      values[v++] = r.isNullAt(PARENT) ? null : r.getUTF8String(PARENT);
+      values[v++] = role(r);
       values[v++] = r.getBoolean(DELETED);
-      values[v++] = r.get(RANK);
-      values[v++] = r.get(CREATED);
-      for (int k = PASSED_THROUGH_FROM; k < r.size(); k++) values[v++] = r.get(k);
-      values[v++] = parent == null ? null : parent.getString(ROLE);
-      values[v++] = parent == null ? null : parent.get(CREATED);
+      values[v++] = r.isNullAt(RANK) ? null : r.getInt(RANK);
+      values[v++] = r.isNullAt(CREATED) ? null : r.getLong(CREATED);
+      for (int k = PASSED_THROUGH_FROM; k < INPUT_WIDTH; k++, v++) {
+        values[v] = r.isNullAt(k) ? null : r.get(k, SCHEMA.fields()[v].dataType());
+      }
+      values[v++] = parent == null ? null : role(parent);
+      values[v++] = parent == null || parent.isNullAt(CREATED) ? null : parent.getLong(CREATED);
       values[v++] = r.isNullAt(PARENT) ? (Long) (long) parentless : null;
       v = rankSummary(rows, children, values, v);
-      out.add(RowFactory.create(values));
+      out.add(toBinary.apply(new GenericInternalRow(values)).copy());
     }
     return out;
+  }
+
+  private static UTF8String role(InternalRow r) {
+    return r.isNullAt(ROLE) ? null : r.getUTF8String(ROLE);
   }
 
   /**
    * The ranks of a message's ranked assistant replies as the rank checks read them: count, distinct
    * count, lowest, highest, and the sorted ranks as text ("0, 1, 1"); all null without such replies.
    */
-  private static int rankSummary(List<Row> rows, List<Integer> children, Object[] values, int v) {
+  private static int rankSummary(List<InternalRow> rows, List<Integer> children, Object[] values, int v) {
     int[] ranks = new int[children == null ? 0 : children.size()];
     int n = 0;
     if (children != null) {
       for (int c : children) {
-        Row child = rows.get(c);
-        if (!child.isNullAt(RANK) && Tables.ASSISTANT.equals(child.getString(ROLE))) ranks[n++] = child.getInt(RANK);
+        InternalRow child = rows.get(c);
+        if (!child.isNullAt(RANK) && ASSISTANT.equals(role(child))) ranks[n++] = child.getInt(RANK);
       }
     }
     if (n == 0) {
@@ -308,12 +357,12 @@ final class PerTreeStructure {
     values[v++] = distinct;
     values[v++] = ranks[0];
     values[v++] = ranks[n - 1];
-    values[v++] = text.toString();
+    values[v++] = UTF8String.fromString(text.toString());
     return v;
   }
 
-  private static String[] append(String[] prefix, String last) {
-    String[] out = Arrays.copyOf(prefix, prefix.length + 1);
+  private static UTF8String[] append(UTF8String[] prefix, UTF8String last) {
+    UTF8String[] out = Arrays.copyOf(prefix, prefix.length + 1);
     out[prefix.length] = last;
     return out;
   }
