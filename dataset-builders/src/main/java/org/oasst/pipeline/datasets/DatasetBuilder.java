@@ -11,19 +11,20 @@ import static org.apache.spark.sql.types.DataTypes.createStructType;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.api.java.function.FlatMapGroupsFunction;
-import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.types.UTF8String;
 import org.apache.spark.util.LongAccumulator;
+import org.oasst.pipeline.core.graph.GroupWalk;
 import org.oasst.pipeline.datasets.Example.Reply;
 import org.oasst.pipeline.datasets.Example.Turn;
 
@@ -107,29 +108,28 @@ public final class DatasetBuilder {
    * job with its id and the problem).
    */
   public static Dataset<Row> examples(Dataset<Row> messages, DatasetOptions opts, LongAccumulator malformed) {
-    // Grouped by a sort on the tree id and walked group by group: a list aggregate per tree (as
-    // collect_list) falls back to sorting anyway beyond 128 trees per task, after building its buffers.
-    return compactMessages(messages, opts)
-        .groupByKey((MapFunction<Row, String>) r -> r.getString(0), Encoders.STRING())
-        .flatMapGroups(
-            (FlatMapGroupsFunction<String, Row, Row>)
-                (treeId, rows) -> walkTree(treeId, rows, opts, malformed).iterator(),
-            Encoders.row(EXAMPLES));
+    // Grouped by a sort on the tree id and walked group by group on Spark's internal rows: a list
+    // aggregate per tree (as collect_list) falls back to sorting anyway beyond 128 trees per task,
+    // and Row objects in and out cost more than the walk (every text is copied into several examples).
+    return GroupWalk.run(
+        compactMessages(messages, opts),
+        "message_tree_id",
+        EXAMPLES,
+        (treeId, rows) -> walkTree(treeId == null ? null : treeId.toString(), rows, opts, malformed));
   }
 
-  /** One tree: its rows of {@link #compactMessages}, in any order. */
-  static List<Row> walkTree(String treeId, Iterator<Row> rows, DatasetOptions opts, LongAccumulator malformed) {
-    List<TreeNode> nodes = new ArrayList<>();
+  /** One tree: its rows of {@link #compactMessages}, in any order; examples as rows of {@link #EXAMPLES}. */
+  static List<InternalRow> walkTree(String treeId, List<InternalRow> rows, DatasetOptions opts, LongAccumulator malformed) {
+    List<TreeNode> nodes = new ArrayList<>(rows.size());
     String state = null;
-    while (rows.hasNext()) {
-      Row r = rows.next();
+    for (InternalRow r : rows) {
       TreeNode n =
           new TreeNode(
-              r.getString(2),
-              r.getString(3),
-              r.getString(4),
-              r.getString(5),
-              r.getString(6),
+              string(r, 2),
+              string(r, 3),
+              string(r, 4),
+              r.isNullAt(5) ? null : r.getUTF8String(5),
+              string(r, 6),
               r.isNullAt(7) ? null : r.getBoolean(7),
               !r.isNullAt(8) && r.getBoolean(8),
               !r.isNullAt(9) && r.getBoolean(9),
@@ -142,7 +142,7 @@ public final class DatasetBuilder {
             "message " + n.id + " in tree " + treeId + " has role '" + n.role + "' (prompter or assistant expected)");
       }
       // The tree's state is the root's; the flat formats repeat it on every message.
-      if (n.parentId == null || state == null) state = r.getString(1);
+      if (n.parentId == null || state == null) state = string(r, 1);
       nodes.add(n);
     }
     List<Example> examples;
@@ -154,38 +154,49 @@ public final class DatasetBuilder {
       malformed.add(1);
       return List.of();
     }
-    String split = Splits.of(treeId, opts.splitSeed, opts.validationFraction, opts.testFraction);
-    List<Row> out = new ArrayList<>(examples.size());
-    for (Example e : examples) out.add(toRow(e, split));
+    UTF8String split = UTF8String.fromString(Splits.of(treeId, opts.splitSeed, opts.validationFraction, opts.testFraction));
+    UTF8String tree = UTF8String.fromString(treeId);
+    Map<String, UTF8String> ids = new HashMap<>();
+    List<InternalRow> out = new ArrayList<>(examples.size());
+    for (Example e : examples) out.add(toRow(e, tree, split, ids));
     return out;
   }
 
-  static Row toRow(Example e, String split) {
-    List<Row> turns = new ArrayList<>(e.turns().size());
-    for (Turn t : e.turns()) turns.add(RowFactory.create(t.messageId(), t.role(), t.content()));
-    List<Row> replies = null;
-    if (e.replies() != null) {
-      replies = new ArrayList<>(e.replies().size());
-      for (Reply r : e.replies()) replies.add(replyRow(r));
+  private static String string(InternalRow r, int i) {
+    return r.isNullAt(i) ? null : r.getUTF8String(i).toString();
+  }
+
+  /** An example as a row of {@link #EXAMPLES}; {@code ids} keeps each message id's UTF-8 form. */
+  static InternalRow toRow(Example e, UTF8String tree, UTF8String split, Map<String, UTF8String> ids) {
+    Object[] turns = new Object[e.turns().size()];
+    for (int i = 0; i < turns.length; i++) {
+      Turn t = e.turns().get(i);
+      turns[i] = new GenericInternalRow(new Object[] {utf8(t.messageId(), ids), utf8(t.role(), ids), t.content()});
     }
-    return RowFactory.create(
-        e.dataset(),
-        e.treeId(),
-        e.ordinal(),
-        split,
-        e.lang(),
-        seq(turns),
-        replies == null ? null : seq(replies),
-        e.chosen() == null ? null : replyRow(e.chosen()),
-        e.rejected() == null ? null : replyRow(e.rejected()));
+    Object[] replies = null;
+    if (e.replies() != null) {
+      replies = new Object[e.replies().size()];
+      for (int i = 0; i < replies.length; i++) replies[i] = replyRow(e.replies().get(i), ids);
+    }
+    return new GenericInternalRow(
+        new Object[] {
+          UTF8String.fromString(e.dataset()),
+          tree,
+          e.ordinal(),
+          split,
+          e.lang() == null ? null : UTF8String.fromString(e.lang()),
+          new GenericArrayData(turns),
+          replies == null ? null : new GenericArrayData(replies),
+          e.chosen() == null ? null : replyRow(e.chosen(), ids),
+          e.rejected() == null ? null : replyRow(e.rejected(), ids)
+        });
   }
 
-  /** Row encoders take Scala sequences for array columns. */
-  private static scala.collection.Seq<Row> seq(List<Row> list) {
-    return scala.collection.JavaConverters.asScalaBuffer(list).toSeq();
+  private static UTF8String utf8(String s, Map<String, UTF8String> cache) {
+    return s == null ? null : cache.computeIfAbsent(s, UTF8String::fromString);
   }
 
-  private static Row replyRow(Reply r) {
-    return RowFactory.create(r.messageId(), r.rank(), r.content());
+  private static InternalRow replyRow(Reply r, Map<String, UTF8String> ids) {
+    return new GenericInternalRow(new Object[] {utf8(r.messageId(), ids), r.rank(), r.content()});
   }
 }

@@ -1,6 +1,7 @@
 package org.oasst.pipeline.datasets;
 
 import java.util.List;
+import org.apache.spark.unsafe.types.UTF8String;
 
 /**
  * One training example as the tree walk produces it, before it is given a concrete output format.
@@ -18,9 +19,9 @@ public record Example(
     Reply chosen,
     Reply rejected) {
 
-  public record Turn(String messageId, String role, String content) {}
+  public record Turn(String messageId, String role, UTF8String content) {}
 
-  public record Reply(String messageId, Integer rank, String content) {}
+  public record Reply(String messageId, Integer rank, UTF8String content) {}
 
   /** The message ids of the turns, root first (handy in tests). */
   public List<String> turnIds() {

@@ -3,13 +3,15 @@ package org.oasst.pipeline.datasets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.apache.spark.unsafe.types.UTF8String;
 
 /** One message of a tree as the walk needs it: plain fields, parent and ordered children. */
 public final class TreeNode {
   public final String id;
   public final String parentId;
   public final String role;
-  public final String text;
+  /** Only passed on into the examples: kept in Spark's UTF-8 form. */
+  public final UTF8String text;
   public final String lang;
   public final Boolean reviewResult;
   public final boolean deleted;
@@ -31,7 +33,7 @@ public final class TreeNode {
       String id,
       String parentId,
       String role,
-      String text,
+      UTF8String text,
       String lang,
       Boolean reviewResult,
       boolean deleted,
@@ -56,7 +58,7 @@ public final class TreeNode {
 
   /** Shorthand for hand-made trees in tests and examples. */
   public static TreeNode of(String id, String parentId, String role, Integer rank) {
-    return new TreeNode(id, parentId, role, "text of " + id, "en", true, false, false, rank, null, null, true);
+    return new TreeNode(id, parentId, role, UTF8String.fromString("text of " + id), "en", true, false, false, rank, null, null, true);
   }
 
   public boolean isPrompter() {

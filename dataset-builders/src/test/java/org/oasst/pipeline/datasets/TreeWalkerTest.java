@@ -14,7 +14,7 @@ class TreeWalkerTest {
 
   private static TreeNode node(
       String id, String parent, String role, Integer rank, Integer sibling, Boolean review, boolean deleted) {
-    return new TreeNode(id, parent, role, "text " + id, "en", review, deleted, false, rank, sibling, null, true);
+    return new TreeNode(id, parent, role, org.apache.spark.unsafe.types.UTF8String.fromString("text " + id), "en", review, deleted, false, rank, sibling, null, true);
   }
 
   /**

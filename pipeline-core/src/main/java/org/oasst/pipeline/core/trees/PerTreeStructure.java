@@ -15,19 +15,17 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
-import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
+import org.oasst.pipeline.core.graph.GroupWalk;
 import org.oasst.pipeline.core.schema.Tables;
 
 /**
@@ -138,52 +136,11 @@ final class PerTreeStructure {
   }
 
   /**
-   * One shuffle by claimed tree id, then each partition's rows, sorted by it, are walked tree by
-   * tree. The walk reads and writes Spark's internal rows: converting a few dozen columns to and from
-   * {@code Row} objects for every message cost more than the walk itself.
+   * One shuffle by claimed tree id, then each tree walked on Spark's internal rows
+   * ({@link GroupWalk}).
    */
   static Dataset<Row> structure(Dataset<Row> messages) {
-    Dataset<Row> byTree =
-        messages.select(input()).repartition(col("message_tree_id")).sortWithinPartitions(col("message_tree_id"));
-    RDD<InternalRow> walked =
-        byTree.queryExecution().toRdd().toJavaRDD().mapPartitions(PerTreeStructure::walkSorted).rdd();
-    return messages.sparkSession().internalCreateDataFrame(walked, SCHEMA, false);
-  }
-
-  /** Splits rows sorted by claimed tree id into trees and walks each. */
-  private static Iterator<InternalRow> walkSorted(Iterator<InternalRow> sorted) {
-    UnsafeProjection toBinary = UnsafeProjection.create(SCHEMA);
-    return new Iterator<>() {
-      private InternalRow next = sorted.hasNext() ? sorted.next().copy() : null;
-      private Iterator<InternalRow> current = java.util.Collections.emptyIterator();
-
-      @Override
-      public boolean hasNext() {
-        while (!current.hasNext() && next != null) {
-          UTF8String key = next.isNullAt(TREE) ? null : next.getUTF8String(TREE);
-          List<InternalRow> tree = new ArrayList<>();
-          tree.add(next);
-          next = null;
-          while (sorted.hasNext()) {
-            InternalRow r = sorted.next();
-            UTF8String k = r.isNullAt(TREE) ? null : r.getUTF8String(TREE);
-            if (!java.util.Objects.equals(k, key)) {
-              next = r.copy();
-              break;
-            }
-            tree.add(r.copy());
-          }
-          current = walk(key, tree, toBinary).iterator();
-        }
-        return current.hasNext();
-      }
-
-      @Override
-      public InternalRow next() {
-        if (!hasNext()) throw new java.util.NoSuchElementException();
-        return current.next();
-      }
-    };
+    return GroupWalk.run(messages.select(input()), "message_tree_id", SCHEMA, PerTreeStructure::walk);
   }
 
   private static final int UNSEEN = 0;
@@ -198,8 +155,8 @@ final class PerTreeStructure {
           // as Spark orders strings: by their UTF-8 bytes
           .thenComparing(r -> r.getUTF8String(ID));
 
-  /** One claimed tree: rows of {@link #input()}, as binary rows of {@link #SCHEMA}. */
-  static List<InternalRow> walk(UTF8String treeKey, List<InternalRow> rows, UnsafeProjection toBinary) {
+  /** One claimed tree: rows of {@link #input()}, as rows of {@link #SCHEMA}. */
+  static List<InternalRow> walk(UTF8String treeKey, List<InternalRow> rows) {
     Map<UTF8String, Integer> index = new HashMap<>();
     int parentless = 0;
     int n = rows.size();
@@ -281,8 +238,8 @@ final class PerTreeStructure {
     UTF8String status = UTF8String.fromString(parentless > 1 ? TreeAssembly.MULTIPLE_ROOTS : TreeAssembly.OK);
     boolean statusOk = parentless <= 1;
     List<InternalRow> out = new ArrayList<>(n);
-    Object[] values = new Object[SCHEMA.size()];
     for (int i = 0; i < n; i++) {
+      Object[] values = new Object[SCHEMA.size()];
       InternalRow r = rows.get(i);
       boolean settled = state[i] == SETTLED;
       List<Integer> children = childrenOf.get(r.getUTF8String(ID));
@@ -319,7 +276,7 @@ final class PerTreeStructure {
       values[v++] = parent == null || parent.isNullAt(CREATED) ? null : parent.getLong(CREATED);
       values[v++] = r.isNullAt(PARENT) ? (Long) (long) parentless : null;
       v = rankSummary(rows, children, values, v);
-      out.add(toBinary.apply(new GenericInternalRow(values)).copy());
+      out.add(new GenericInternalRow(values));
     }
     return out;
   }
