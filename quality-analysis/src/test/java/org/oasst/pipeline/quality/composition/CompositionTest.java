@@ -120,5 +120,46 @@ class CompositionTest {
     List<String> csv = Files.readAllLines(dir.resolve(CompositionStage.OUTPUT + ".csv"));
     assertEquals("metric,key,value", csv.get(0));
     assertEquals("messages,all,1500", csv.get(1));
+
+    // with the labels table, the ratings are summed from it: the same numbers
+    store.writeTable("tables/labels", org.oasst.pipeline.core.read.IngestTables.labels(store.read(TreesStage.MESSAGES)));
+    CompositionStage.run(spark, store, PipelineConfig.defaults());
+    assertEquals(expected, asMap(store.read(CompositionStage.OUTPUT)));
+    assertTrue(expected.get("ratings:all") > 0);
+  }
+
+  @Test
+  void rowsComeInMetricOrderLargestKeyFirstAndAnEmptyInputGivesZeros() {
+    Dataset<Row> messages =
+        org.oasst.pipeline.core.trees.TestMessages.frame(
+            spark,
+            List.of(
+                org.oasst.pipeline.core.trees.TestMessages.prompter("a", null).tree("a").lang("de"),
+                org.oasst.pipeline.core.trees.TestMessages.assistant("b", "a").tree("a").lang("en"),
+                org.oasst.pipeline.core.trees.TestMessages.assistant("c", "a").tree("a").lang("en").deleted(true),
+                org.oasst.pipeline.core.trees.TestMessages.prompter("d", null).tree("d").lang("es").state("growing")));
+    Dataset<Row> trees =
+        org.oasst.pipeline.core.trees.TreeSummary.trees(org.oasst.pipeline.core.trees.TreeAssembly.annotate(messages));
+    List<String> rows = new java.util.ArrayList<>();
+    for (Row r : Composition.composition(messages, trees).collectAsList()) rows.add(r.mkString(":"));
+    assertEquals(
+        List.of(
+            "messages:all:4", "messages_by_role:assistant:2", "messages_by_role:prompter:2", "trees:all:2",
+            "trees_by_state:growing:1", "trees_by_state:ready_for_export:1", "complete_trees:all:1",
+            "messages_in_complete_trees:all:3", "single_prompt_lottery_trees:all:0", "single_prompt_trees:all:1",
+            "languages:all:3", "messages_by_language:en:2", "messages_by_language:de:1",
+            "messages_by_language:es:1", "ratings:all:0", "synthetic_messages:all:0", "human_messages:all:4",
+            "deleted_messages:all:1", "rejected_messages:all:0", "users:all:1"),
+        rows);
+
+    List<String> empty = new java.util.ArrayList<>();
+    for (Row r : Composition.composition(messages.limit(0), trees.limit(0)).collectAsList()) empty.add(r.mkString(":"));
+    assertEquals(
+        List.of(
+            "messages:all:0", "trees:all:0", "complete_trees:all:0", "messages_in_complete_trees:all:0",
+            "single_prompt_lottery_trees:all:0", "single_prompt_trees:all:0", "languages:all:0", "ratings:all:0",
+            "synthetic_messages:all:0", "human_messages:all:0", "deleted_messages:all:0", "rejected_messages:all:0",
+            "users:all:0"),
+        empty);
   }
 }
