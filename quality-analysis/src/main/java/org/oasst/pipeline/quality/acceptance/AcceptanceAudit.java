@@ -36,15 +36,26 @@ public final class AcceptanceAudit {
   public static final String EXPORTED_UNDECIDED = "exported_undecided";
 
   /**
+   * The two label means the audit reads (missing = 0), taken out of the labels map when the messages
+   * are projected: the cached projection then holds two doubles per message instead of the map.
+   * Columns label_spam, label_lang_mismatch.
+   */
+  public static List<Column> labelColumns() {
+    return List.of(
+        coalesce(element_at(col("labels"), "spam").getField("value"), lit(0.0)).as("label_spam"),
+        coalesce(element_at(col("labels"), "lang_mismatch").getField("value"), lit(0.0))
+            .as("label_lang_mismatch"));
+  }
+
+  /**
    * One row per audited message (review_count >= minReviews): message_id, role, tree_state,
    * review_count, spam, lang_mismatch (means, missing = 0), acceptance_score, recomputed_accepted,
    * review_result, outcome (one of the constants of this class). Needs message_id, role, tree_state,
-   * review_count, review_result, labels.
+   * review_count, review_result and the {@link #labelColumns}.
    */
   public static Dataset<Row> perMessage(Dataset<Row> messages, int minReviews, double threshold) {
-    Column spam = coalesce(element_at(col("labels"), "spam").getField("value"), lit(0.0));
-    Column langMismatch =
-        coalesce(element_at(col("labels"), "lang_mismatch").getField("value"), lit(0.0));
+    Column spam = col("label_spam");
+    Column langMismatch = col("label_lang_mismatch");
     Dataset<Row> scored =
         messages
             .filter(col("review_count").geq(minReviews))

@@ -1,14 +1,17 @@
 package org.oasst.pipeline.quality.labels;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.element_at;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -61,10 +64,15 @@ public final class LabelCorrelation {
 
     // Partition results are merged in partition order on the driver, so that the floating-point
     // sums, and with them the output's fingerprint, are the same on every run.
+    // The values are looked up in Spark's binary maps and handed over as plain doubles (null: no
+    // label or no value): turning every map into a Java map cost several times more than the scan.
+    Column[] valueColumns = new Column[l];
+    for (int i = 0; i < l; i++)
+      valueColumns[i] = element_at(col("labels"), nameArray[i]).getField("value");
     List<scala.Tuple2<Integer, Accumulator>> parts =
         messages
-            .select(col("labels"))
             .filter(col("labels").isNotNull())
+            .select(valueColumns)
             .javaRDD()
             .mapPartitionsWithIndex(
                 (Integer index, Iterator<Row> rows) -> {
@@ -72,11 +80,10 @@ public final class LabelCorrelation {
                   double[] values = new double[l];
                   boolean[] present = new boolean[l];
                   while (rows.hasNext()) {
-                    Map<String, Row> labels = rows.next().getJavaMap(0);
+                    Row r = rows.next();
                     for (int i = 0; i < l; i++) {
-                      Row lv = labels.get(nameArray[i]);
-                      present[i] = lv != null && !lv.isNullAt(0);
-                      if (present[i]) values[i] = lv.getDouble(0);
+                      present[i] = !r.isNullAt(i);
+                      if (present[i]) values[i] = r.getDouble(i);
                     }
                     acc.add(values, present, step);
                   }
@@ -87,7 +94,11 @@ public final class LabelCorrelation {
     List<scala.Tuple2<Integer, Accumulator>> ordered = new ArrayList<>(parts);
     ordered.sort(java.util.Comparator.comparing(t -> t._1()));
     Accumulator total = new Accumulator(l);
-    for (scala.Tuple2<Integer, Accumulator> t : ordered) total.merge(t._2());
+    List<Map<Long, Map<Long, Long>>> tables = emptyTables(l * (l + 1) / 2);
+    for (scala.Tuple2<Integer, Accumulator> t : ordered) {
+      total.merge(t._2());
+      mergeTables(tables, asShipped(t._2().boxedTables()));
+    }
 
     List<Row> out = new ArrayList<>();
     for (int a = 0; a < l; a++)
@@ -96,11 +107,43 @@ public final class LabelCorrelation {
         int p = Accumulator.pairIndex(lo, hi, l);
         long n = total.n[p];
         Double pearson = pearson(n, total.sums[p]);
-        Double spearman = spearman(total.cells.get(p));
+        Double spearman = spearman(tables.get(p));
         boolean exact = step[a] == EXACT_RESOLUTION && step[b] == EXACT_RESOLUTION;
         out.add(RowFactory.create(names.get(a), names.get(b), n, pearson, spearman, exact));
       }
     return spark.createDataFrame(out, SCHEMA);
+  }
+
+  /*
+   * The Spearman sums run over hash maps, and their order of iteration moves the last bits of the
+   * coefficient. The joint tables were formerly boxed hash maps filled per partition, shipped to the
+   * driver and merged there; they are rebuilt the same way here (cells inserted in order of first
+   * appearance, sent through Spark's serializer, merged in partition order), so the coefficients
+   * and the output's fingerprint stay exactly what they were.
+   */
+  private static List<Map<Long, Map<Long, Long>>> emptyTables(int pairs) {
+    List<Map<Long, Map<Long, Long>>> out = new ArrayList<>(pairs);
+    for (int p = 0; p < pairs; p++) out.add(new HashMap<>());
+    return out;
+  }
+
+  private static void mergeTables(
+      List<Map<Long, Map<Long, Long>>> into, List<Map<Long, Map<Long, Long>>> other) {
+    for (int p = 0; p < into.size(); p++) {
+      Map<Long, Map<Long, Long>> mine = into.get(p);
+      for (Map.Entry<Long, Map<Long, Long>> e : other.get(p).entrySet()) {
+        Map<Long, Long> row = mine.computeIfAbsent(e.getKey(), k -> new HashMap<>());
+        e.getValue().forEach((k, v) -> row.merge(k, v, Long::sum));
+      }
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Map<Long, Map<Long, Long>>> asShipped(List<Map<Long, Map<Long, Long>>> tables) {
+    org.apache.spark.serializer.SerializerInstance ser =
+        org.apache.spark.SparkEnv.get().serializer().newInstance();
+    scala.reflect.ClassTag<Object> tag = scala.reflect.ClassTag$.MODULE$.AnyRef();
+    return (List<Map<Long, Map<Long, Long>>>) ser.deserialize(ser.serialize(tables, tag), tag);
   }
 
   /** sums = {sx, sy, sxx, syy, sxy} over the pair's x (lower index) and y; null if undefined. */
@@ -154,20 +197,37 @@ public final class LabelCorrelation {
     return Math.max(-1, Math.min(1, r));
   }
 
-  /** Per pair (i <= j): n, exact Pearson sums and the joint table of rounded values. */
+  /**
+   * Per pair (i <= j): n, exact Pearson sums and the joint table of rounded values. The per-row
+   * work is on primitive tables: each label's rounded values get a small index in order of first
+   * appearance, and each pair counts (x index, y index) in an open-addressing map, since boxed hash
+   * maps updated for every pair of every message cost several times the scan.
+   */
   static final class Accumulator implements Serializable {
     final int labels;
     final long[] n;
     final double[][] sums;
-    final List<Map<Long, Map<Long, Long>>> cells;
+    /** Per label: rounded value -> index, and index -> rounded value. */
+    final LongLongMap[] index;
+    final long[][] keyOf;
+    final int[] distinct;
+    /** Per pair: (x index << 32 | y index) -> messages. */
+    final LongLongMap[] cells;
 
     Accumulator(int labels) {
       this.labels = labels;
       int pairs = labels * (labels + 1) / 2;
       n = new long[pairs];
       sums = new double[pairs][5];
-      cells = new ArrayList<>(pairs);
-      for (int p = 0; p < pairs; p++) cells.add(new HashMap<>());
+      index = new LongLongMap[labels];
+      keyOf = new long[labels][];
+      distinct = new int[labels];
+      for (int i = 0; i < labels; i++) {
+        index[i] = new LongLongMap();
+        keyOf[i] = new long[8];
+      }
+      cells = new LongLongMap[pairs];
+      for (int p = 0; p < pairs; p++) cells[p] = new LongLongMap();
     }
 
     static int pairIndex(int i, int j, int labels) {
@@ -175,10 +235,22 @@ public final class LabelCorrelation {
       return i * labels - i * (i - 1) / 2 + (j - i);
     }
 
+    private long indexOf(int label, long key) {
+      long idx = index[label].get(key, -1);
+      if (idx >= 0) return idx;
+      idx = distinct[label]++;
+      index[label].put(key, idx);
+      if (idx == keyOf[label].length) keyOf[label] = Arrays.copyOf(keyOf[label], keyOf[label].length * 2);
+      keyOf[label][(int) idx] = key;
+      return idx;
+    }
+
     void add(double[] values, boolean[] present, double[] step) {
+      long[] idx = new long[labels];
+      for (int i = 0; i < labels; i++)
+        if (present[i]) idx[i] = indexOf(i, Math.round(values[i] / step[i]));
       for (int i = 0; i < labels; i++) {
         if (!present[i]) continue;
-        long ki = Math.round(values[i] / step[i]);
         for (int j = i; j < labels; j++) {
           if (!present[j]) continue;
           int p = pairIndex(i, j, labels);
@@ -190,23 +262,112 @@ public final class LabelCorrelation {
           s[2] += x * x;
           s[3] += y * y;
           s[4] += x * y;
-          long kj = Math.round(values[j] / step[j]);
-          cells.get(p).computeIfAbsent(ki, k -> new HashMap<>()).merge(kj, 1L, Long::sum);
+          cells[p].add((idx[i] << 32) | idx[j], 1);
         }
       }
     }
 
+    /** Adds the counts and Pearson sums of {@code other} (the joint tables: {@link #boxedTables}). */
     Accumulator merge(Accumulator other) {
       for (int p = 0; p < n.length; p++) {
         n[p] += other.n[p];
         for (int k = 0; k < 5; k++) sums[p][k] += other.sums[p][k];
-        Map<Long, Map<Long, Long>> mine = cells.get(p);
-        for (Map.Entry<Long, Map<Long, Long>> e : other.cells.get(p).entrySet()) {
-          Map<Long, Long> row = mine.computeIfAbsent(e.getKey(), k -> new HashMap<>());
-          e.getValue().forEach((k, v) -> row.merge(k, v, Long::sum));
-        }
       }
       return this;
+    }
+
+    /** Per pair (i, j), x key -> y key -> messages, cells inserted in order of first appearance. */
+    List<Map<Long, Map<Long, Long>>> boxedTables() {
+      List<Map<Long, Map<Long, Long>>> out = emptyTables(cells.length);
+      for (int i = 0; i < labels; i++)
+        for (int j = i; j < labels; j++) {
+          Map<Long, Map<Long, Long>> table = out.get(pairIndex(i, j, labels));
+          final int a = i, b = j;
+          cells[pairIndex(i, j, labels)].forEach((cell, count) ->
+              table.computeIfAbsent(keyOf[a][(int) (cell >>> 32)], k -> new HashMap<>())
+                  .merge(keyOf[b][(int) (cell & 0xFFFFFFFFL)], count, Long::sum));
+        }
+      return out;
+    }
+  }
+
+  /** Open addressing from long keys to long values (linear probing, no removal). */
+  static final class LongLongMap implements Serializable {
+    private long[] keys = new long[16];
+    private long[] values = new long[16];
+    private boolean[] used = new boolean[16];
+    private int size;
+    /** Keys in order of first insertion. */
+    private long[] order = new long[16];
+
+    long get(long key, long missing) {
+      int mask = keys.length - 1;
+      for (int h = slot(key, mask); used[h]; h = (h + 1) & mask) if (keys[h] == key) return values[h];
+      return missing;
+    }
+
+    void put(long key, long value) {
+      int h = find(key);
+      if (!used[h]) {
+        used[h] = true;
+        keys[h] = key;
+        append(key);
+      }
+      values[h] = value;
+      if (size * 2 > keys.length) grow();
+    }
+
+    void add(long key, long delta) {
+      int h = find(key);
+      if (!used[h]) {
+        used[h] = true;
+        keys[h] = key;
+        values[h] = 0;
+        append(key);
+      }
+      values[h] += delta;
+      if (size * 2 > keys.length) grow();
+    }
+
+    interface Entry {
+      void accept(long key, long value);
+    }
+
+    /** In order of first insertion. */
+    void forEach(Entry e) {
+      for (int i = 0; i < size; i++) e.accept(order[i], get(order[i], 0));
+    }
+
+    private void append(long key) {
+      if (size == order.length) order = Arrays.copyOf(order, size * 2);
+      order[size++] = key;
+    }
+
+    private int find(long key) {
+      int mask = keys.length - 1;
+      int h = slot(key, mask);
+      while (used[h] && keys[h] != key) h = (h + 1) & mask;
+      return h;
+    }
+
+    private static int slot(long key, int mask) {
+      long x = key * 0x9E3779B97F4A7C15L;
+      return (int) (x ^ (x >>> 32)) & mask;
+    }
+
+    private void grow() {
+      long[] k = keys, v = values;
+      boolean[] u = used;
+      keys = new long[k.length * 2];
+      values = new long[k.length * 2];
+      used = new boolean[k.length * 2];
+      for (int h = 0; h < k.length; h++) {
+        if (!u[h]) continue;
+        int slot = find(k[h]);
+        used[slot] = true;
+        keys[slot] = k[h];
+        values[slot] = v[h];
+      }
     }
   }
 }

@@ -60,9 +60,34 @@ public final class Leaderboard {
     return m;
   }
 
+  private static final Map<String, String> EMOJI_TERMS =
+      Map.of("red_flag", "red_flags", "+1", "upvotes", "-1", "downvotes");
+
+  /**
+   * The emoji counts and troll label sums the boards read, taken out of the emojis and labels maps
+   * when the messages are projected: the cached projection then holds a few numbers per message
+   * instead of both maps. Columns emoji_red_flags, emoji_upvotes, emoji_downvotes (missing = 0)
+   * and troll_LABEL for each of {@link #TROLL_LABELS}.
+   */
+  public static List<Column> mapColumns() {
+    List<Column> out = new ArrayList<>();
+    for (String name : List.of("red_flag", "+1", "-1"))
+      out.add(coalesce(element_at(col("emojis"), name).cast("long"), lit(0L))
+          .as("emoji_" + EMOJI_TERMS.get(name)));
+    for (String label : TROLL_LABELS) {
+      Column lv = element_at(col("labels"), label);
+      // mean x count is the sum of the reviewers' votes (multiples of 1/4): rounding the float
+      // product back onto that grid keeps the sums exact whatever order Spark adds them in.
+      out.add(coalesce(round(lv.getField("value").multiply(lv.getField("count")), 6), lit(0.0))
+          .as("troll_" + label));
+    }
+    return out;
+  }
+
   /**
    * Per message with a user id, the frames it falls in and its score terms. Needs user_id,
-   * created_date, parent_id, role, review_result, rank, deleted, tree_state, emojis, labels.
+   * created_date, parent_id, role, review_result, rank, deleted, tree_state and the
+   * {@link #mapColumns}.
    */
   static Dataset<Row> terms(Dataset<Row> messages, Instant reference, int monthDays) {
     Column isPrompt = col("parent_id").isNull();
@@ -93,16 +118,11 @@ public final class Leaderboard {
     out.add(flag(isAssistant.and(col("rank").equalTo(0))).as("ranked_1st"));
     out.add(flag(isAssistant.and(col("rank").equalTo(1))).as("ranked_2nd"));
     out.add(flag(isAssistant.and(col("rank").equalTo(2))).as("ranked_3rd"));
-    out.add(emoji("red_flag", notDeleted).as("red_flags"));
-    out.add(emoji("+1", notDeleted).as("upvotes"));
-    out.add(emoji("-1", notDeleted).as("downvotes"));
+    out.add(emoji("red_flags", notDeleted).as("red_flags"));
+    out.add(emoji("upvotes", notDeleted).as("upvotes"));
+    out.add(emoji("downvotes", notDeleted).as("downvotes"));
     out.add(flag(isPrompt.and(col("tree_state").equalTo("aborted_low_grade"))).as("spam_prompts"));
-    for (String label : TROLL_LABELS) {
-      Column lv = element_at(col("labels"), label);
-      // mean x count is the sum of the reviewers' votes (multiples of 1/4): rounding the float
-      // product back onto that grid keeps the sums exact whatever order Spark adds them in.
-      out.add(coalesce(round(lv.getField("value").multiply(lv.getField("count")), 6), lit(0.0)).as(label));
-    }
+    for (String label : TROLL_LABELS) out.add(col("troll_" + label).as(label));
     return messages
         .filter(col("user_id").isNotNull())
         .select(out.toArray(Column[]::new))
@@ -113,9 +133,8 @@ public final class Leaderboard {
     return when(condition, 1L).otherwise(0L);
   }
 
-  private static Column emoji(String name, Column notDeleted) {
-    return when(notDeleted, coalesce(element_at(col("emojis"), name).cast("long"), lit(0L)))
-        .otherwise(0L);
+  private static Column emoji(String term, Column notDeleted) {
+    return when(notDeleted, col("emoji_" + term)).otherwise(0L);
   }
 
   private static final List<String> SUMMED =

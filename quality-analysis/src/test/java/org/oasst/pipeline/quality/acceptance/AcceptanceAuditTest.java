@@ -10,6 +10,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 import org.oasst.pipeline.quality.Msg;
+import org.oasst.pipeline.quality.QualityStage;
 
 /** The examples of reference 4.1. */
 class AcceptanceAuditTest {
@@ -25,7 +26,7 @@ class AcceptanceAuditTest {
 
   @Test
   void recomputedAcceptance() {
-    Dataset<Row> per = AcceptanceAudit.perMessage(table(), 3, 0.6);
+    Dataset<Row> per = AcceptanceAudit.perMessage(QualityStage.project(table()), 3, 0.6);
     Map<String, String> outcome = new TreeMap<>();
     Map<String, Double> score = new TreeMap<>();
     for (Row r : per.collectAsList()) {
@@ -46,7 +47,7 @@ class AcceptanceAuditTest {
 
   @Test
   void summaryByRoleAndTreeState() {
-    Dataset<Row> per = AcceptanceAudit.perMessage(table(), 3, 0.6);
+    Dataset<Row> per = AcceptanceAudit.perMessage(QualityStage.project(table()), 3, 0.6);
     List<Row> rows = AcceptanceAudit.summary(per).collectAsList();
     assertEquals(3, rows.size());
     Row prompts = AcceptanceAudit.summary(per).filter(col("role").equalTo("prompter")).first();

@@ -12,6 +12,7 @@ import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.oasst.pipeline.quality.Msg;
+import org.oasst.pipeline.quality.QualityStage;
 
 /**
  * Reference time 2023-02-10T00:00Z. Day: after 02-09T00:00; week: after 02-03; month (30 days):
@@ -37,7 +38,7 @@ class LeaderboardTest {
 
   @BeforeAll
   static void setUp() {
-    perUser = Leaderboard.perUser(table(), Instant.parse("2023-02-10T00:00:00Z"), 30).cache();
+    perUser = Leaderboard.perUser(QualityStage.project(table()), Instant.parse("2023-02-10T00:00:00Z"), 30).cache();
   }
 
   private static List<Row> board(Dataset<Row> b, String frame) {
@@ -90,7 +91,7 @@ class LeaderboardTest {
 
   @Test
   void withoutReferenceTimeOnlyTotal() {
-    Dataset<Row> noTime = Leaderboard.perUser(table(), null, 30);
+    Dataset<Row> noTime = Leaderboard.perUser(QualityStage.project(table()), null, 30);
     assertEquals(List.of("total"), noTime.select("time_frame").distinct().collectAsList().stream()
         .map(r -> r.getString(0)).toList());
   }
