@@ -215,8 +215,7 @@ final class MinHashBands implements Serializable {
     int distinctY = 0;
     int common = 0;
     for (long c : a) {
-      int slot = (int) c & mask;
-      while (holders[slot] != 0 && codes[slot] != c) slot = (slot + 1) & mask;
+      int slot = slotOf(c, codes, holders, mask);
       if (holders[slot] == 0) {
         codes[slot] = c;
         holders[slot] = 1;
@@ -224,8 +223,7 @@ final class MinHashBands implements Serializable {
       }
     }
     for (long c : b) {
-      int slot = (int) c & mask;
-      while (holders[slot] != 0 && codes[slot] != c) slot = (slot + 1) & mask;
+      int slot = slotOf(c, codes, holders, mask);
       if (holders[slot] == 0) {
         codes[slot] = c;
         holders[slot] = 2;
@@ -237,6 +235,13 @@ final class MinHashBands implements Serializable {
       }
     }
     return (double) common / (distinctX + distinctY - common);
+  }
+
+  /** The slot holding {@code code}, or the empty slot where it goes (linear probing). */
+  private static int slotOf(long code, long[] codes, byte[] holders, int mask) {
+    int slot = (int) code & mask;
+    while (holders[slot] != 0 && codes[slot] != code) slot = (slot + 1) & mask;
+    return slot;
   }
 
   /**

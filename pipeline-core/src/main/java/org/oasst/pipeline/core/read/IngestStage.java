@@ -1,6 +1,10 @@
 package org.oasst.pipeline.core.read;
 
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -43,8 +47,11 @@ public final class IngestStage {
       // Labels and emojis come from the written messages: a cheap scan of two columns instead of
       // recomputing duplicate resolution.
       Dataset<Row> written = store.read("tables/messages");
-      store.writeTable("tables/labels", IngestTables.labels(written));
-      store.writeTable("tables/emojis", IngestTables.emojis(written));
+      // Side by side: each job has a handful of tasks, and one job's last task leaves a core idle
+      // that the other job's tasks can use.
+      alongside(
+          () -> store.writeTable("tables/labels", IngestTables.labels(written)),
+          () -> store.writeTable("tables/emojis", IngestTables.emojis(written)));
       store.writeTable("quarantine", result.quarantine());
       store.recordSection("inputs", result.inputs());
       store.recordSection("reconciliation", result.reconciliation());
@@ -52,6 +59,39 @@ public final class IngestStage {
       store.commitManifest();
     } finally {
       result.release();
+    }
+  }
+
+  /** Runs {@code first} on this thread and {@code second} on another; the first failure is rethrown. */
+  private static void alongside(Runnable first, Runnable second) {
+    ExecutorService other = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "ingest-write");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      Future<?> pending = other.submit(second);
+      RuntimeException failed = null;
+      try {
+        first.run();
+      } catch (RuntimeException e) {
+        failed = e;
+      }
+      try {
+        pending.get();
+      } catch (ExecutionException e) {
+        if (failed == null) {
+          if (e.getCause() instanceof RuntimeException re) failed = re;
+          else if (e.getCause() instanceof Error err) throw err;
+          else failed = new IllegalStateException(e.getCause());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        if (failed == null) failed = new IllegalStateException("interrupted while writing", e);
+      }
+      if (failed != null) throw failed;
+    } finally {
+      other.shutdownNow();
     }
   }
 }

@@ -109,7 +109,9 @@ final class PerTreeStructure {
   private static final int RANK = 5;
   private static final int CREATED = 6;
   private static final int PASSED_THROUGH_FROM = 7;
-  private static final int INPUT_WIDTH = 14;
+  /** The passed-through columns, {@code review_count} to {@code synthetic}, come after those. */
+  private static final int INPUT_WIDTH =
+      PASSED_THROUGH_FROM + SCHEMA.fieldIndex("synthetic") - SCHEMA.fieldIndex("review_count") + 1;
   private static final UTF8String ASSISTANT = UTF8String.fromString(Tables.ASSISTANT);
 
   /**
