@@ -48,7 +48,8 @@ public final class IngestStage {
       // recomputing duplicate resolution.
       Dataset<Row> written = store.read("tables/messages");
       // Side by side: each job has a handful of tasks, and one job's last task leaves a core idle
-      // that the other job's tasks can use.
+      // that the other job's tasks can use. Both start together, each with its own staging folder,
+      // so the first to finish never finds the shared staging folder empty and removes it.
       alongside(
           () -> store.writeTable("tables/labels", IngestTables.labels(written)),
           () -> store.writeTable("tables/emojis", IngestTables.emojis(written)));
