@@ -245,8 +245,8 @@ final class PerTreeStructure {
       InternalRow r = rows.get(i);
       boolean settled = state[i] == SETTLED;
       List<Integer> children = childrenOf.get(r.getUTF8String(ID));
-      Integer parentIndex = r.isNullAt(PARENT) ? null : index.get(r.getUTF8String(PARENT));
-      InternalRow parent = parentIndex == null ? null : rows.get(parentIndex);
+      // known for every settled message (its climb passed it); the others' rows are not used
+      InternalRow parent = parentAt[i] < 0 ? null : rows.get(parentAt[i]);
       int v = 0;
       values[v++] = r.getUTF8String(ID);
       values[v++] = root[i];

@@ -58,30 +58,33 @@ public final class TreeAssembly {
   /**
    * @param annotated the messages with {@link #STRUCTURE_COLUMNS} appended
    * @param structure {@code message_id} plus {@link #STRUCTURE_COLUMNS} only (materialized)
-   * @param perTree every parent chain stayed inside its claimed tree, so each tree was assembled on
-   *     its own and no pointer jumping ran
-   * @param walked with {@code perTree}, the rows of that assembly ({@link PerTreeStructure#SCHEMA}:
-   *     the structure columns plus what the tree summary and the integrity checks read; materialized),
-   *     otherwise null
-   * @param rounds pointer-jumping rounds over all messages (0 when {@code perTree})
+   * @param walked when every parent chain stayed inside its claimed tree, so that each tree was
+   *     assembled on its own and no pointer jumping ran ({@link #perTree}), the rows of that assembly
+   *     ({@link PerTreeStructure#SCHEMA}: the structure columns plus what the tree summary and the
+   *     integrity checks read; materialized); otherwise null
+   * @param rounds pointer-jumping rounds over all messages (0 when assembled per tree)
    * @param cycleRounds extra rounds spent resolving cycles (0 without cycles)
    */
   public record Assembly(
       Dataset<Row> annotated,
       Dataset<Row> structure,
-      boolean perTree,
       Dataset<Row> walked,
       int rounds,
       int cycleRounds) {
 
+    /** Each tree was assembled on its own. */
+    public boolean perTree() {
+      return walked != null;
+    }
+
     /** The {@code trees} table ({@link TreeSummary}), from the walked rows when there are some. */
     public Dataset<Row> trees() {
-      return TreeSummary.trees(perTree ? walked : annotated);
+      return TreeSummary.trees(perTree() ? walked : annotated);
     }
 
     /** The integrity findings ({@link IntegrityChecks}), from the walked rows when there are some. */
     public Dataset<Row> findings(IntegrityChecks.Options options) {
-      return perTree
+      return perTree()
           ? IntegrityChecks.findingsWithinTrees(walked, options)
           : IntegrityChecks.findings(annotated, options);
     }
@@ -108,7 +111,7 @@ public final class TreeAssembly {
             .first();
     if (check.getLong(0) == 0 && check.getLong(1) == check.getLong(2)) {
       Dataset<Row> structure = perTree.select("message_id", STRUCTURE_COLUMNS.toArray(String[]::new));
-      return new Assembly(messages.join(structure, "message_id"), structure, true, perTree, 0, 0);
+      return new Assembly(messages.join(structure, "message_id"), structure, perTree, 0, 0);
     }
     Checkpoints.release(perTree);
     return forestAssembly(messages, graph);
@@ -202,6 +205,6 @@ public final class TreeAssembly {
                 col("cycle_length"));
     structure = structure.localCheckpoint(true);
     Dataset<Row> annotated = messages.join(structure, "message_id");
-    return new Assembly(annotated, structure, false, null, ancestry.rounds(), ancestry.cycleRounds());
+    return new Assembly(annotated, structure, null, ancestry.rounds(), ancestry.cycleRounds());
   }
 }

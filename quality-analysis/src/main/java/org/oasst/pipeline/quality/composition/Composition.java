@@ -60,23 +60,25 @@ public final class Composition {
    *     more costly to decode than the table's flat counts)
    */
   public static Dataset<Row> composition(Dataset<Row> messages, Dataset<Row> trees, Dataset<Row> labels) {
-    // label counts are the number of ratings each label received; a message without labels has none
-    Column ratings =
-        labels != null
-            ? lit(0L)
-            : aggregate(
-                map_values(col("labels")),
-                lit(0L),
-                (acc, label) -> acc.plus(coalesce(label.getField("count").cast("long"), lit(0L))));
+    List<Column> perGroup =
+        new ArrayList<>(
+            List.of(
+                countWhere(coalesce(col("synthetic"), lit(false))).as("synthetic_messages"),
+                countWhere(col("deleted").equalTo(true)).as("deleted_messages"),
+                countWhere(col("review_result").equalTo(false)).as("rejected_messages")));
+    if (labels == null) {
+      // label counts are the number of ratings each label received; a message without labels has none
+      Column ratings =
+          aggregate(
+              map_values(col("labels")),
+              lit(0L),
+              (acc, label) -> acc.plus(coalesce(label.getField("count").cast("long"), lit(0L))));
+      perGroup.add(sum(coalesce(ratings, lit(0L))).as("ratings"));
+    }
     List<Row> byRoleAndLang =
         messages
             .groupBy(col("role"), col("lang"))
-            .agg(
-                count(lit(1)).as("messages"),
-                sum(coalesce(ratings, lit(0L))).as("ratings"),
-                countWhere(coalesce(col("synthetic"), lit(false))).as("synthetic_messages"),
-                countWhere(col("deleted").equalTo(true)).as("deleted_messages"),
-                countWhere(col("review_result").equalTo(false)).as("rejected_messages"))
+            .agg(count(lit(1)).as("messages"), perGroup.toArray(Column[]::new))
             .collectAsList();
     long users = messages.agg(countDistinct(col("user_id"))).first().getLong(0);
     List<Row> byState =
