@@ -30,6 +30,7 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.CollectionAccumulator;
 
 /**
  * Reads OASST inputs of any format (trees JSONL, messages JSONL, HF JSONL, HF Parquet; plain or
@@ -41,7 +42,8 @@ import org.apache.spark.storage.StorageLevel;
  * Spark's reader with an explicit schema. The rows are then spread over the cores by message id, which
  * also puts all copies of one id in one partition for duplicate resolution; the shuffle files of that
  * spread are kept, so that the inputs are read and parsed once. Duplicate resolution runs only when
- * an id does occur twice.
+ * an id does occur twice, as a summary of the rows tells: made by the reading task itself when one
+ * JSONL file is read, otherwise by a pass over the spread rows.
  */
 public final class OasstReader {
   private OasstReader() {}
@@ -63,12 +65,22 @@ public final class OasstReader {
     }
     HadoopConf hadoopConf = new HadoopConf(conf);
     Dataset<Row> raw = null;
+    // A single JSONL file is read by a single task, which sees every row to be spread: it summarizes
+    // them as it reads them, and no pass over the spread rows is needed for that.
+    boolean summarizedWhileReading = jsonl.size() == 1 && parquet.isEmpty();
+    CollectionAccumulator<SpreadSummary> readSummary = null;
     if (!jsonl.isEmpty()) {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       String lineFormat = format;
       JavaRDD<InternalRow> rows =
           jsc.parallelize(jsonl, jsonl.size())
               .mapPartitions(it -> new FilesIterator(it, hadoopConf, lineFormat));
+      if (summarizedWhileReading) {
+        CollectionAccumulator<SpreadSummary> summaries =
+            spark.sparkContext().collectionAccumulator("summary of the rows read");
+        rows = rows.mapPartitions(it -> SpreadSummary.observing(it, summaries::add));
+        readSummary = summaries;
+      }
       raw = RawRecords.frame(spark, rows);
     }
     if (!parquet.isEmpty()) {
@@ -85,12 +97,10 @@ public final class OasstReader {
         raw.repartition(partitions, col("_part_key")).queryExecution().toRdd().toJavaRDD();
     Dataset<Row> spread = RawRecords.frame(spark, shuffled);
 
-    // One narrow pass (no shuffle) for what decides the rest: the files' statistics, the number of
-    // quarantined lines, and whether an id may occur twice.
+    // What decides the rest: the files' statistics, the number of quarantined lines, and whether an
+    // id may occur twice.
     SpreadSummary summary =
-        shuffled
-            .mapPartitions(rows -> List.of(SpreadSummary.of(rows)).iterator())
-            .reduce(SpreadSummary::merge);
+        summarizedWhileReading ? summaryOfTheRead(shuffled, readSummary) : summaryOfTheSpread(shuffled);
     Map<String, FileTotals> perFile = new LinkedHashMap<>();
     for (InputFile f : files) perFile.put(f.path(), new FileTotals(f));
     // a Parquet file reports one statistics row per partition, each to be added
@@ -155,6 +165,26 @@ public final class OasstReader {
         reconciliation,
         unknownKeys,
         cached);
+  }
+
+  /** One narrow pass (no shuffle) over the spread rows. */
+  private static SpreadSummary summaryOfTheSpread(JavaRDD<InternalRow> shuffled) {
+    return shuffled
+        .mapPartitions(rows -> List.of(SpreadSummary.of(rows)).iterator())
+        .reduce(SpreadSummary::merge);
+  }
+
+  /**
+   * The summary the single reading task made. Taking the spread rows as an RDD has already run that
+   * task under adaptive execution; otherwise a job whose tasks never read their rows runs it (the
+   * shuffle files are written, nothing is fetched). A task run again (a lost executor) reports the
+   * same summary twice: the first is taken.
+   */
+  private static SpreadSummary summaryOfTheRead(
+      JavaRDD<InternalRow> shuffled, CollectionAccumulator<SpreadSummary> readSummary) {
+    if (readSummary.value().isEmpty()) shuffled.foreachPartition(rows -> {});
+    List<SpreadSummary> reported = readSummary.value();
+    return reported.isEmpty() ? summaryOfTheSpread(shuffled) : reported.get(0);
   }
 
   /** Adds the duplicate counts to the files' totals: one job for all of them. */

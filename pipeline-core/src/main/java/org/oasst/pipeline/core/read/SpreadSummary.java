@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.function.Consumer;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.XXH64;
 import org.apache.spark.unsafe.types.UTF8String;
@@ -27,26 +28,61 @@ final class SpreadSummary implements Serializable {
 
   /** The summary of one partition of spread rows (as {@link RawRecords#SCHEMA}). */
   static SpreadSummary of(Iterator<InternalRow> rows) {
-    SpreadSummary s = new SpreadSummary();
-    LongSet messageIds = new LongSet();
-    LongSet treeIds = new LongSet();
-    while (rows.hasNext()) {
-      InternalRow row = rows.next();
+    Builder b = new Builder();
+    while (rows.hasNext()) b.note(rows.next());
+    return b.summary;
+  }
+
+  /**
+   * {@code rows} handed on unchanged; when they run out, {@code done} receives their summary. Lets
+   * the pass that reads the input also summarize it, when that pass sees every row that will be
+   * spread (one input file: all copies of an id are then among its rows).
+   */
+  static Iterator<InternalRow> observing(Iterator<InternalRow> rows, Consumer<SpreadSummary> done) {
+    Builder b = new Builder();
+    return new Iterator<>() {
+      private boolean reported;
+
+      @Override
+      public boolean hasNext() {
+        boolean more = rows.hasNext();
+        if (!more && !reported) {
+          reported = true;
+          done.accept(b.summary);
+        }
+        return more;
+      }
+
+      @Override
+      public InternalRow next() {
+        InternalRow row = rows.next();
+        b.note(row);
+        return row;
+      }
+    };
+  }
+
+  /** Notes rows one at a time; the id sets stay here, so the summary itself stays small. */
+  private static final class Builder {
+    final SpreadSummary summary = new SpreadSummary();
+    private final LongSet messageIds = new LongSet();
+    private final LongSet treeIds = new LongSet();
+
+    void note(InternalRow row) {
       switch (row.getUTF8String(RawRecords.KIND).toString()) {
-        case RawRecords.KIND_MESSAGE -> s.note(messageIds, row);
-        case RawRecords.KIND_TREE -> s.note(treeIds, row);
-        case RawRecords.KIND_QUARANTINE -> s.quarantinedRows++;
-        case RawRecords.KIND_FILE -> s.fileStats.add(row.getUTF8String(RawRecords.STATS).toString());
+        case RawRecords.KIND_MESSAGE -> noteId(messageIds, row);
+        case RawRecords.KIND_TREE -> noteId(treeIds, row);
+        case RawRecords.KIND_QUARANTINE -> summary.quarantinedRows++;
+        case RawRecords.KIND_FILE -> summary.fileStats.add(row.getUTF8String(RawRecords.STATS).toString());
         default -> throw new IllegalStateException("unknown row kind");
       }
     }
-    return s;
-  }
 
-  private void note(LongSet seen, InternalRow row) {
-    UTF8String key = row.getUTF8String(RawRecords.PART_KEY);
-    long hash = XXH64.hashUnsafeBytes(key.getBaseObject(), key.getBaseOffset(), key.numBytes(), 42L);
-    if (!seen.add(hash)) maybeRepeatedIds = true;
+    private void noteId(LongSet seen, InternalRow row) {
+      UTF8String key = row.getUTF8String(RawRecords.PART_KEY);
+      long hash = XXH64.hashUnsafeBytes(key.getBaseObject(), key.getBaseOffset(), key.numBytes(), 42L);
+      if (!seen.add(hash)) summary.maybeRepeatedIds = true;
+    }
   }
 
   SpreadSummary merge(SpreadSummary other) {

@@ -49,6 +49,31 @@ class SpreadSummaryTest {
     assertEquals(1, merged.fileStats.size());
   }
 
+  @Test
+  void summarizingWhileHandingRowsOnGivesTheSameSummaryOnceTheRowsRunOut() {
+    List<InternalRow> rows =
+        List.of(
+            row(RawRecords.KIND_MESSAGE, "m1"),
+            row(RawRecords.KIND_QUARANTINE, "f:2"),
+            row(RawRecords.KIND_MESSAGE, "m1"),
+            fileRow("{\"path\":\"f\"}"));
+    List<SpreadSummary> reported = new java.util.ArrayList<>();
+    java.util.Iterator<InternalRow> handedOn = SpreadSummary.observing(rows.iterator(), reported::add);
+    List<InternalRow> seen = new java.util.ArrayList<>();
+    while (handedOn.hasNext()) {
+      assertTrue(reported.isEmpty(), "reported before the last row was taken");
+      seen.add(handedOn.next());
+    }
+    assertFalse(handedOn.hasNext());
+    assertEquals(rows, seen);
+    assertEquals(1, reported.size(), "reported exactly once");
+    SpreadSummary direct = SpreadSummary.of(rows.iterator());
+    assertTrue(reported.get(0).maybeRepeatedIds);
+    assertEquals(direct.maybeRepeatedIds, reported.get(0).maybeRepeatedIds);
+    assertEquals(direct.quarantinedRows, reported.get(0).quarantinedRows);
+    assertEquals(direct.fileStats, reported.get(0).fileStats);
+  }
+
   private static InternalRow row(String kind, String key) {
     Object[] v = new Object[RawRecords.WIDTH];
     v[RawRecords.KIND] = kind;
