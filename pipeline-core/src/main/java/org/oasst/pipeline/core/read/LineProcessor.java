@@ -21,6 +21,10 @@ import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 /**
  * Turns one JSON line (of any format) into raw rows: the messages it holds plus, for a tree, a tree
  * marker; or a single quarantine row with the reason code. Keeps the file's statistics.
+ *
+ * <p>A JSONL line goes first to a {@link StreamingLineParser}, which reads the common well-formed
+ * shapes without building a tree; what it gives up goes through the JsonNode tree below, which
+ * defines the behaviour (the fast path must give identical results).
  */
 final class LineProcessor {
   static final String TREES = "trees";
@@ -60,11 +64,25 @@ final class LineProcessor {
   private final Map<String, Long> lineUnknownKeys = new HashMap<>();
   private final NodeNormalizer normalizer = new NodeNormalizer(lineUnknownKeys);
   private UnsafeProjection binaryRows;
+  /** The token-by-token parser tried first on each JSONL line; null when switched off. */
+  private final StreamingLineParser streaming;
+  /** Lines the streaming parser handled (the rest went through the tree). */
+  long streamedLines;
 
   LineProcessor(String format, String file, FileStats stats) {
+    this(format, file, stats, true);
+  }
+
+  /** {@code streaming} false runs every line through the tree only: tests compare the two. */
+  LineProcessor(String format, String file, FileStats stats, boolean streaming) {
     this.format = format;
     this.file = file;
     this.stats = stats;
+    this.streaming = streaming ? new StreamingLineParser(this, mapper.getFactory()) : null;
+  }
+
+  String format() {
+    return format;
   }
 
   /** Converts this processor's rows to Spark's binary row format; one per processor, like its thread. */
@@ -85,6 +103,10 @@ final class LineProcessor {
     if (isBlank(buf, off, len)) {
       stats.blankLines++;
       quarantine(out, lineNo, Reasons.BLANK_LINE, "line holds only white space", null, "");
+      return;
+    }
+    if (streaming != null && streaming.process(buf, off, len, lineNo, out)) {
+      streamedLines++;
       return;
     }
     JsonNode node;
@@ -151,16 +173,28 @@ final class LineProcessor {
     normalizer.resetShapes();
     Object[] row = new Object[RawRecords.WIDTH];
     normalizer.message(node, "$", row);
+    String sourceFormat = flatSourceFormat(normalizer.sawHfShape, normalizer.sawExportShape);
+    finishMessage(row, sourceFormat, lineNo);
+    out.add(RawRecords.row(row));
+    stats.messagesParsed++;
+    stats.formats.add(sourceFormat);
+  }
+
+  /**
+   * The source format of a message line from the shapes its labels and emojis came in, checked
+   * against {@code --format}.
+   */
+  String flatSourceFormat(boolean sawHfShape, boolean sawExportShape) throws BadRecordException {
     String sourceFormat;
-    if (normalizer.sawHfShape && normalizer.sawExportShape) {
+    if (sawHfShape && sawExportShape) {
       throw new BadRecordException(
           Reasons.FORMAT_MISMATCH, "$: labels and emojis mix the HF and the export shapes");
-    } else if (normalizer.sawHfShape) {
+    } else if (sawHfShape) {
       if (format.equals(MESSAGES)) {
         throw new BadRecordException(Reasons.FORMAT_MISMATCH, "$: an HF row, but --format messages");
       }
       sourceFormat = HF_JSONL;
-    } else if (normalizer.sawExportShape) {
+    } else if (sawExportShape) {
       if (format.equals("hf") || format.equals(HF_PARQUET)) {
         throw new BadRecordException(Reasons.FORMAT_MISMATCH, "$: an export message, but --format hf");
       }
@@ -169,16 +203,18 @@ final class LineProcessor {
       sourceFormat = format.equals("hf") ? HF_JSONL : MESSAGES;
     }
     if (format.equals(HF_PARQUET)) sourceFormat = HF_PARQUET;
-    finishMessage(row, sourceFormat, lineNo);
-    out.add(RawRecords.row(row));
-    stats.messagesParsed++;
-    stats.formats.add(sourceFormat);
+    return sourceFormat;
   }
 
-  private void treeLine(JsonNode tree, long lineNo, List<InternalRow> out) throws BadRecordException {
+  /** Rejects a tree line when {@code --format} names a message format. */
+  void checkTreeFormat() throws BadRecordException {
     if (format.equals(MESSAGES) || format.equals("hf") || format.equals(HF_PARQUET)) {
       throw new BadRecordException(Reasons.FORMAT_MISMATCH, "$: a tree line, but --format " + format);
     }
+  }
+
+  private void treeLine(JsonNode tree, long lineNo, List<InternalRow> out) throws BadRecordException {
+    checkTreeFormat();
     for (Iterator<String> names = tree.fieldNames(); names.hasNext(); ) {
       String name = names.next();
       if (!TREE_KEYS.contains(name)) lineUnknownKeys.merge(name, 1L, Long::sum);
@@ -194,19 +230,24 @@ final class LineProcessor {
     long[] hash = {0L};
     walk(prompt, "$.prompt", null, null, treeId, treeState, origin, lineNo, out, hash);
     int nodes = out.size() - before;
+    out.add(treeMarker(treeId, nodes, hash[0], lineNo));
+    stats.treesRead++;
+    stats.messagesParsed += nodes;
+    stats.formats.add(TREES);
+  }
+
+  /** The row that closes a tree line: its id, node count and the sum of its ids' mixes. */
+  InternalRow treeMarker(String treeId, int nodes, long hash, long lineNo) {
     Object[] marker = new Object[RawRecords.WIDTH];
     marker[RawRecords.KIND] = RawRecords.KIND_TREE;
     marker[RawRecords.MESSAGE_TREE_ID] = treeId;
     marker[RawRecords.PART_KEY] = "T:" + treeId;
     marker[RawRecords.NODE_COUNT] = nodes;
-    marker[RawRecords.TREE_HASH] = hash[0];
+    marker[RawRecords.TREE_HASH] = hash;
     marker[RawRecords.SOURCE_FORMAT] = TREES;
     marker[RawRecords.SOURCE_FILE] = file;
     marker[RawRecords.SOURCE_LINE] = lineNo;
-    out.add(RawRecords.row(marker));
-    stats.treesRead++;
-    stats.messagesParsed += nodes;
-    stats.formats.add(TREES);
+    return RawRecords.row(marker);
   }
 
   private void walk(
@@ -256,7 +297,7 @@ final class LineProcessor {
     }
   }
 
-  private void finishMessage(Object[] row, String sourceFormat, long lineNo) {
+  void finishMessage(Object[] row, String sourceFormat, long lineNo) {
     row[RawRecords.KIND] = RawRecords.KIND_MESSAGE;
     row[RawRecords.PART_KEY] = row[RawRecords.MESSAGE_ID];
     row[RawRecords.SOURCE_FORMAT] = sourceFormat;
