@@ -250,7 +250,9 @@ final class JsonlFileIterator implements Iterator<InternalRow> {
   /** Lines copied out of the reader's reused buffer, for a parser thread. */
   private static final class LineBatch {
     final long firstLine;
-    byte[] data = new byte[1 << 16];
+    // Room for a full batch from the start: a batch ends after the line that passes BATCH_BYTES, so
+    // only a line longer than the slack makes it grow (growing by doubling copied each batch twice).
+    byte[] data = new byte[BATCH_BYTES + (1 << 16)];
     int[] starts = new int[BATCH_LINES];
     int[] lengths = new int[BATCH_LINES];
     int count;

@@ -2,11 +2,13 @@ package org.oasst.pipeline.core.read;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.function.Consumer;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.XXH64;
+import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
 
 /**
@@ -30,7 +32,7 @@ final class SpreadSummary implements Serializable {
   static SpreadSummary of(Iterator<InternalRow> rows) {
     Builder b = new Builder();
     while (rows.hasNext()) b.note(rows.next());
-    return b.summary;
+    return b.finish();
   }
 
   /**
@@ -48,7 +50,7 @@ final class SpreadSummary implements Serializable {
         boolean more = rows.hasNext();
         if (!more && !reported) {
           reported = true;
-          done.accept(b.summary);
+          done.accept(b.finish());
         }
         return more;
       }
@@ -62,26 +64,56 @@ final class SpreadSummary implements Serializable {
     };
   }
 
-  /** Notes rows one at a time; the id sets stay here, so the summary itself stays small. */
+  /**
+   * Notes rows one at a time. The ids' hashes are appended to arrays and sorted once at the end, where
+   * a repeat shows up as two equal neighbours: inserting each into a hash set instead cost a cache
+   * miss per row, on the thread that also writes every row to the shuffle.
+   */
   private static final class Builder {
     final SpreadSummary summary = new SpreadSummary();
-    private final LongSet messageIds = new LongSet();
-    private final LongSet treeIds = new LongSet();
+    private final Hashes messageIds = new Hashes();
+    private final Hashes treeIds = new Hashes();
 
     void note(InternalRow row) {
-      switch (row.getUTF8String(RawRecords.KIND).toString()) {
-        case RawRecords.KIND_MESSAGE -> noteId(messageIds, row);
-        case RawRecords.KIND_TREE -> noteId(treeIds, row);
-        case RawRecords.KIND_QUARANTINE -> summary.quarantinedRows++;
-        case RawRecords.KIND_FILE -> summary.fileStats.add(row.getUTF8String(RawRecords.STATS).toString());
+      // The kinds are one letter each: no String per row.
+      UTF8String kind = row.getUTF8String(RawRecords.KIND);
+      switch ((char) Platform.getByte(kind.getBaseObject(), kind.getBaseOffset())) {
+        case 'M' -> messageIds.add(hashOfKey(row));
+        case 'T' -> treeIds.add(hashOfKey(row));
+        case 'Q' -> summary.quarantinedRows++;
+        case 'F' -> summary.fileStats.add(row.getUTF8String(RawRecords.STATS).toString());
         default -> throw new IllegalStateException("unknown row kind");
       }
     }
 
-    private void noteId(LongSet seen, InternalRow row) {
+    SpreadSummary finish() {
+      summary.maybeRepeatedIds = messageIds.hasRepeat() || treeIds.hasRepeat();
+      return summary;
+    }
+
+    private static long hashOfKey(InternalRow row) {
       UTF8String key = row.getUTF8String(RawRecords.PART_KEY);
-      long hash = XXH64.hashUnsafeBytes(key.getBaseObject(), key.getBaseOffset(), key.numBytes(), 42L);
-      if (!seen.add(hash)) summary.maybeRepeatedIds = true;
+      return XXH64.hashUnsafeBytes(key.getBaseObject(), key.getBaseOffset(), key.numBytes(), 42L);
+    }
+  }
+
+  /** A growing array of 64-bit hashes: 8 bytes an id. */
+  static final class Hashes {
+    private long[] values = new long[1 << 10];
+    private int size;
+
+    void add(long v) {
+      if (size == values.length) values = Arrays.copyOf(values, size * 2);
+      values[size++] = v;
+    }
+
+    /** Whether a value was added twice; sorts the values. */
+    boolean hasRepeat() {
+      Arrays.sort(values, 0, size);
+      for (int i = 1; i < size; i++) {
+        if (values[i] == values[i - 1]) return true;
+      }
+      return false;
     }
   }
 
@@ -92,44 +124,5 @@ final class SpreadSummary implements Serializable {
     s.quarantinedRows = quarantinedRows + other.quarantinedRows;
     s.maybeRepeatedIds = maybeRepeatedIds || other.maybeRepeatedIds;
     return s;
-  }
-
-  /** A set of longs by open addressing: no boxing, 8 to 16 bytes per element. */
-  static final class LongSet {
-    private static final long EMPTY = 0L;
-    private long[] slots = new long[1 << 12];
-    private int size;
-    private boolean hasEmptyValue;
-
-    /** Adds {@code v}; false if it was there already. */
-    boolean add(long v) {
-      if (v == EMPTY) {
-        boolean added = !hasEmptyValue;
-        hasEmptyValue = true;
-        return added;
-      }
-      if (2 * (size + 1) > slots.length) grow();
-      if (!insert(slots, v)) return false;
-      size++;
-      return true;
-    }
-
-    private static boolean insert(long[] table, long v) {
-      int mask = table.length - 1;
-      // the hashes are already well mixed: their low bits index the table directly
-      for (int i = (int) v & mask; ; i = (i + 1) & mask) {
-        if (table[i] == EMPTY) {
-          table[i] = v;
-          return true;
-        }
-        if (table[i] == v) return false;
-      }
-    }
-
-    private void grow() {
-      long[] bigger = new long[slots.length * 2];
-      for (long v : slots) if (v != EMPTY) insert(bigger, v);
-      slots = bigger;
-    }
   }
 }

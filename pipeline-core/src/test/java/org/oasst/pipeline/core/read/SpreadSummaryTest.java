@@ -14,15 +14,21 @@ import org.junit.jupiter.api.Test;
 class SpreadSummaryTest {
 
   @Test
-  void theLongSetAgreesWithAHashSetThroughGrowthAndOnZero() {
-    SpreadSummary.LongSet set = new SpreadSummary.LongSet();
-    Set<Long> expected = new HashSet<>();
+  void hashesFindARepeatExactlyWhenAValueWasAddedTwice() {
     Random random = new Random(7);
-    for (int i = 0; i < 50_000; i++) {
-      // a narrow range, so that values repeat; 0 is the table's empty marker and must still count
-      long v = i % 5 == 0 ? random.nextInt(20_000) : random.nextLong();
-      if (i == 100 || i == 200) v = 0L;
-      assertEquals(expected.add(v), set.add(v), "value " + v + " at step " + i);
+    for (int round = 0; round < 200; round++) {
+      SpreadSummary.Hashes hashes = new SpreadSummary.Hashes();
+      Set<Long> distinct = new HashSet<>();
+      boolean repeated = false;
+      int n = random.nextInt(5000); // past the first growth of the array
+      for (int i = 0; i < n; i++) {
+        // a narrow range in some rounds, so that values repeat; 0 must count like any value
+        long v = round % 3 == 0 ? random.nextInt(20_000) : random.nextLong();
+        if (round % 7 == 0 && i % 100 == 0) v = 0L;
+        repeated |= !distinct.add(v);
+        hashes.add(v);
+      }
+      assertEquals(repeated, hashes.hasRepeat(), "round " + round);
     }
   }
 
