@@ -12,12 +12,14 @@ import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
 
 /**
- * What ingest must know before it writes anything, gathered from the spread rows in one narrow pass
- * (no shuffle): the files' statistics rows, the number of quarantined lines, and whether any message
- * id or tree id may occur twice.
+ * What ingest must know before it writes anything: the files' statistics rows, the number of
+ * quarantined lines, and whether any message id or tree id may occur twice. Gathered by the task that
+ * reads a single input file as it reads ({@link #observing}), or else from the spread rows in one
+ * narrow pass (no shuffle).
  *
- * <p>The spread puts all copies of an id in one partition, so a partition can see its repeats on its
- * own. It keeps a 64-bit hash per id rather than the id: 8 bytes a row. A repeated hash means "maybe
+ * <p>The spread puts all copies of an id in one partition, and a single file's reading task sees all
+ * its rows: either way the rows at hand show their own repeats. It keeps a 64-bit hash per id rather
+ * than the id: 8 bytes a row. A repeated hash means "maybe
  * repeated" (an equal id, or one hash collision in about 10^12 pairs), and the caller then runs the
  * exact duplicate resolution, which finds nothing to do if it was a collision.
  */
