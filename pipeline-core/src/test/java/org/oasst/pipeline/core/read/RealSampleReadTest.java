@@ -3,10 +3,14 @@ package org.oasst.pipeline.core.read;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.oasst.pipeline.core.TestSpark;
 
 class RealSampleReadTest {
@@ -39,6 +43,48 @@ class RealSampleReadTest {
       assertEquals("growing", root.getAs("tree_state"));
       assertEquals("2023-02-12T19:06:16.233571Z", root.getAs("created_date").toString().isEmpty() ? "" :
           ((java.sql.Timestamp) root.getAs("created_date")).toInstant().toString());
+    } finally {
+      r.release();
+    }
+  }
+
+  /**
+   * One JSONL input is summarized by its reading task (whether or not adaptive execution has already
+   * run that task); several inputs by a pass over the spread rows. Both must account for every line
+   * and find the same repeats.
+   */
+  @Test
+  void theReadingTasksSummaryEqualsThePassOverTheSpreadRows(@TempDir Path dir) throws Exception {
+    Path file = TestSpark.realSample(TestSpark.OPENPAWS);
+    List<String> lines = Files.readAllLines(file);
+    Path first = dir.resolve("first.trees.jsonl");
+    Path second = dir.resolve("second.trees.jsonl");
+    Files.write(first, lines.subList(0, lines.size() / 2));
+    Files.write(second, lines.subList(lines.size() / 2, lines.size()));
+
+    SparkSession spark = TestSpark.get();
+    Map<String, Object> oneInput = totals(spark, List.of(file.toString()));
+    String adaptive = spark.conf().get("spark.sql.adaptive.enabled");
+    Map<String, Object> oneInputNotAdaptive;
+    spark.conf().set("spark.sql.adaptive.enabled", "false");
+    try {
+      oneInputNotAdaptive = totals(spark, List.of(file.toString()));
+    } finally {
+      spark.conf().set("spark.sql.adaptive.enabled", adaptive);
+    }
+    Map<String, Object> twoInputs = totals(spark, List.of(first.toString(), second.toString()));
+
+    assertEquals(31L, oneInput.get("duplicate_trees_collapsed"));
+    assertEquals(1500L, oneInput.get("messages_distinct"));
+    assertEquals(oneInput, oneInputNotAdaptive);
+    assertEquals(oneInput, twoInputs);
+  }
+
+  private static Map<String, Object> totals(SparkSession spark, List<String> inputs) {
+    IngestResult r = OasstReader.read(spark, inputs, ReadOptions.defaults());
+    try {
+      assertEquals(r.totals().get("messages_distinct"), r.messages().count());
+      return r.totals();
     } finally {
       r.release();
     }
