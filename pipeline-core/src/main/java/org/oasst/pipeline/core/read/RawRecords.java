@@ -30,7 +30,6 @@ import org.oasst.pipeline.core.schema.Tables;
 final class RawRecords {
   private RawRecords() {}
 
-  // One letter each: SpreadSummary tells them apart by their first byte.
   static final String KIND_MESSAGE = "M";
   static final String KIND_QUARANTINE = "Q";
   static final String KIND_TREE = "T";

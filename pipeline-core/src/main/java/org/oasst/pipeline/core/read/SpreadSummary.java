@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.function.Consumer;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.XXH64;
-import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
 
 /**
@@ -72,19 +71,28 @@ final class SpreadSummary implements Serializable {
    * miss per row, on the thread that also writes every row to the shuffle.
    */
   private static final class Builder {
+    private static final UTF8String MESSAGE = UTF8String.fromString(RawRecords.KIND_MESSAGE);
+    private static final UTF8String TREE = UTF8String.fromString(RawRecords.KIND_TREE);
+    private static final UTF8String QUARANTINE = UTF8String.fromString(RawRecords.KIND_QUARANTINE);
+    private static final UTF8String FILE = UTF8String.fromString(RawRecords.KIND_FILE);
+
     final SpreadSummary summary = new SpreadSummary();
     private final Hashes messageIds = new Hashes();
     private final Hashes treeIds = new Hashes();
 
     void note(InternalRow row) {
-      // The kinds are one letter each: no String per row.
+      // compared as UTF-8 bytes: no String per row
       UTF8String kind = row.getUTF8String(RawRecords.KIND);
-      switch ((char) Platform.getByte(kind.getBaseObject(), kind.getBaseOffset())) {
-        case 'M' -> messageIds.add(hashOfKey(row));
-        case 'T' -> treeIds.add(hashOfKey(row));
-        case 'Q' -> summary.quarantinedRows++;
-        case 'F' -> summary.fileStats.add(row.getUTF8String(RawRecords.STATS).toString());
-        default -> throw new IllegalStateException("unknown row kind");
+      if (kind.equals(MESSAGE)) {
+        messageIds.add(hashOfKey(row));
+      } else if (kind.equals(TREE)) {
+        treeIds.add(hashOfKey(row));
+      } else if (kind.equals(QUARANTINE)) {
+        summary.quarantinedRows++;
+      } else if (kind.equals(FILE)) {
+        summary.fileStats.add(row.getUTF8String(RawRecords.STATS).toString());
+      } else {
+        throw new IllegalStateException("unknown row kind " + kind);
       }
     }
 

@@ -43,9 +43,9 @@ public final class Composition {
   private static final String NONE = "(none)";
 
   /**
-   * Every number comes from two small aggregations, each one pass over its table: messages by role
-   * and language, trees by state (plus the distinct users); the totals and breakdowns are summed from
-   * those few rows on the driver.
+   * Every number comes from two small aggregations, each one pass over its table (messages by role
+   * and language, trees by state), plus a count of distinct user ids and, with a labels table, the
+   * sum of its counts; the totals and breakdowns are summed from those few rows on the driver.
    *
    * @param messages the {@code messages} table
    * @param trees the {@code trees} table ({@code org.oasst.pipeline.core.trees.TreeSummary})
