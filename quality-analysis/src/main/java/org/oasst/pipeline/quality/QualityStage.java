@@ -1,17 +1,10 @@
 package org.oasst.pipeline.quality;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.max;
-import static org.apache.spark.sql.functions.min;
-import static org.apache.spark.sql.functions.sum;
-import static org.apache.spark.sql.functions.when;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,6 +22,7 @@ import org.oasst.pipeline.quality.acceptance.AcceptanceAudit;
 import org.oasst.pipeline.quality.contributors.ContributorStats;
 import org.oasst.pipeline.quality.contributors.ContributorTables;
 import org.oasst.pipeline.quality.labels.LabelCorrelation;
+import org.oasst.pipeline.quality.labels.LabelPassResult;
 import org.oasst.pipeline.quality.labels.LabelStats;
 import org.oasst.pipeline.quality.languages.LanguageStats;
 import org.oasst.pipeline.quality.leaderboard.Leaderboard;
@@ -51,7 +45,7 @@ public final class QualityStage {
           "review_count", "review_result", "deleted", "rank", "emojis", "labels");
 
   /** The used columns cached as they are (the maps are not: see {@link #project}). */
-  private static final List<String> PLAIN_COLUMNS =
+  static final List<String> PLAIN_COLUMNS =
       USED_COLUMNS.stream().filter(c -> !c.equals("emojis") && !c.equals("labels")).toList();
 
   /** Every option of this stage with its default. */
@@ -74,7 +68,9 @@ public final class QualityStage {
     int threads = config.getInt("analysis.write_threads", 3);
     if (threads < 1) throw new IllegalArgumentException("analysis.write_threads must be >= 1: " + threads);
     Dataset<Row> messages = store.read("tables/messages");
-    Dataset<Row> projected = uncompressedCache(spark, project(messages));
+    long passStart = System.nanoTime();
+    MessagePass.Result pass = MessagePass.run(spark, messages);
+    long passMillis = (System.nanoTime() - passStart) / 1_000_000;
     try {
       // The tables are written while quality.meta.json, written last, is still being staged: the
       // store removes its shared staging folder when it finds it empty, and this open write keeps
@@ -82,14 +78,15 @@ public final class QualityStage {
       store.writeAtomically("analysis/quality.meta.json", staging -> {
         Map<String, Object> meta;
         try (Writes writes = new Writes(store, threads)) {
-          meta = analyze(spark, messages, projected, config, store, writes);
+          writes.record("message_pass", passMillis);
+          meta = analyze(spark, messages, pass, config, store, writes);
         }
         store.recordSection("analysis", meta);
         store.writeFile(staging, toJson(meta));
         return null;
       });
     } finally {
-      projected.unpersist();
+      pass.projected().unpersist();
     }
   }
 
@@ -148,6 +145,12 @@ public final class QualityStage {
       else pending.add(pool.submit(job));
     }
 
+    void record(String key, long millis) {
+      synchronized (timings) {
+        timings.put(key, millis);
+      }
+    }
+
     void time(String key, long startNanos) {
       synchronized (timings) {
         timings.put(key, (System.nanoTime() - startNanos) / 1_000_000);
@@ -196,37 +199,30 @@ public final class QualityStage {
     return messages.select(cols.toArray(Column[]::new));
   }
 
-  /** {@code messages}: the Parquet table (for the labels map); {@code m}: its cached projection. */
+  /**
+   * {@code messages}: the Parquet table (read again only where the single pass gave a part up);
+   * {@code pass}: its cached projection and the figures tallied while it was read.
+   */
   private static Map<String, Object> analyze(
-      SparkSession spark, Dataset<Row> messages, Dataset<Row> m, PipelineConfig config,
+      SparkSession spark, Dataset<Row> messages, MessagePass.Result pass, PipelineConfig config,
       OutputStore store, Writes writes) {
+    Dataset<Row> m = pass.projected();
+    MessagePass.Facts facts = pass.facts();
     Map<String, Object> meta = new LinkedHashMap<>();
-    long factsStart = System.nanoTime();
-    Row facts =
-        m.agg(
-                count(lit(1)).as("messages"),
-                sum(when(col("user_id").isNull(), 1L).otherwise(0L)).as("without_user_id"),
-                sum(when(col("created_date").isNull(), 1L).otherwise(0L)).as("without_created_date"),
-                sum(when(col("has_events"), 1L).otherwise(0L)).as("with_events"),
-                sum(when(col("has_labels"), 1L).otherwise(0L)).as("with_labels"),
-                min("created_date").as("first_created"),
-                max("created_date").as("last_created"))
-            .first();
     Map<String, Object> input = new LinkedHashMap<>();
-    input.put("messages", facts.getLong(0));
-    input.put("messages_without_user_id", facts.getLong(1));
-    input.put("messages_without_created_date", facts.getLong(2));
-    input.put("messages_with_events", facts.getLong(3));
-    input.put("messages_with_labels", facts.getLong(4));
-    input.put("first_created_date", facts.isNullAt(5) ? null : facts.getTimestamp(5).toInstant().toString());
-    input.put("last_created_date", facts.isNullAt(6) ? null : facts.getTimestamp(6).toInstant().toString());
+    input.put("messages", facts.messages());
+    input.put("messages_without_user_id", facts.withoutUserId());
+    input.put("messages_without_created_date", facts.withoutCreatedDate());
+    input.put("messages_with_events", facts.withEvents());
+    input.put("messages_with_labels", facts.withLabels());
+    input.put("first_created_date", instantOf(facts.firstCreatedMicros()));
+    input.put("last_created_date", instantOf(facts.lastCreatedMicros()));
     meta.put("input", input);
-    writes.time("input_facts", factsStart);
     meta.put("config", effectiveConfig(config));
 
     // 1. Languages
     writes.write("analysis/languages",
-        LanguageStats.languages(m, config.getInt("analysis.languages.top_n", 10)));
+        LanguageStats.table(spark, pass.languages(), config.getInt("analysis.languages.top_n", 10)));
 
     // 2. Contributors
     // Per user and language (~3M rows at 10M messages) is read twice: by the frequency table and by
@@ -243,14 +239,21 @@ public final class QualityStage {
     contributorsMeta.put("unavailable_kinds", ContributorStats.UNAVAILABLE_KINDS);
     contributorsMeta.put("why_unavailable",
         "exports carry label means and ranks but not who labelled or ranked (events are "
-            + (facts.getLong(3) == 0 ? "null in this input" : "present but not read") + ")");
-    contributorsMeta.put("anonymous_messages", facts.getLong(1));
+            + (facts.withEvents() == 0 ? "null in this input" : "present but not read") + ")");
+    contributorsMeta.put("anonymous_messages", facts.withoutUserId());
     meta.put("contributors", contributorsMeta);
 
-    // 3. Labels (one aggregation for all labels and scopes), 5. label means by rank come with it
+    // 3. Labels (tallied by the single pass, every label and scope at once), 5. label means by rank
+    // come with them
     int bins = config.getInt("analysis.labels.histogram_bins", 10);
+    if (bins < 1) throw new IllegalArgumentException("analysis.labels.histogram_bins must be >= 1");
     long labelStart = System.nanoTime();
-    LabelStats.Collected labelAgg = LabelStats.compute(messages, bins);
+    LabelPassResult tallied = pass.labels();
+    List<Row> frequencies = tallied.frequencyRows();
+    LabelStats.Collected labelAgg =
+        frequencies != null && frequencies.size() <= LabelStats.MAX_FREQUENCY_ROWS
+            ? LabelStats.fromFrequencies(frequencies, bins)
+            : LabelStats.compute(messages, bins);
     writes.time("label_aggregate", labelStart);
     Dataset<Row> labelStats = LabelStats.stats(spark, labelAgg);
     writes.write("analysis/label_stats", labelStats);
@@ -258,10 +261,15 @@ public final class QualityStage {
     writes.write("analysis/label_mean_by_rank", LabelStats.meanByRank(spark, labelAgg));
     List<String> names = LabelStats.names(labelAgg);
     int maxExact = config.getInt("analysis.labels.max_exact_values", 1000);
+    int coarseGrid = config.getInt("analysis.labels.coarse_grid", 100);
     Map<String, Boolean> coarse = new HashMap<>();
     LabelStats.distinctValues(labelAgg).forEach((name, distinct) -> coarse.put(name, distinct > maxExact));
-    writes.write("analysis/label_correlation",
-        LabelCorrelation.matrix(messages, names, coarse, config.getInt("analysis.labels.coarse_grid", 100)));
+    long correlationStart = System.nanoTime();
+    List<Row> correlation = coarse.containsValue(true) ? null : tallied.correlationRows();
+    writes.write("analysis/label_correlation", correlation != null
+        ? spark.createDataFrame(correlation, LabelCorrelation.SCHEMA)
+        : LabelCorrelation.matrix(messages, names, coarse, coarseGrid));
+    writes.time("label_correlation_tables", correlationStart);
     meta.put("labels", Map.of("names", names));
 
     // 4. Acceptance audit
@@ -289,7 +297,7 @@ public final class QualityStage {
     writes.write("analysis/leaderboard", Leaderboard.leaderboard(perUser));
     writes.write("analysis/trollboard", Leaderboard.trollboard(perUser));
     Map<String, Object> boardMeta =
-        leaderboardMeta(reference, monthDays, facts.getLong(2), facts.getLong(1), names);
+        leaderboardMeta(reference, monthDays, facts.withoutCreatedDate(), facts.withoutUserId(), names);
     store.writeText("analysis/leaderboard.meta.json", toJson(boardMeta));
     meta.put("leaderboard", boardMeta);
     // Wall time per output, including the computation it triggered (upstream caches fill on first use).
@@ -305,7 +313,7 @@ public final class QualityStage {
     return spark.createDataFrame(small.collectAsList(), small.schema());
   }
 
-  private static Instant referenceTime(PipelineConfig config, Row facts) {
+  private static Instant referenceTime(PipelineConfig config, MessagePass.Facts facts) {
     String configured = config.getString("analysis.leaderboard.reference_time", "");
     if (configured != null && !configured.isBlank()) {
       try {
@@ -316,7 +324,15 @@ public final class QualityStage {
                 + "2023-04-12T00:00:00Z: " + configured, e);
       }
     }
-    return facts.isNullAt(6) ? null : ((Timestamp) facts.get(6)).toInstant();
+    return toInstant(facts.lastCreatedMicros());
+  }
+
+  private static Instant toInstant(Long micros) {
+    return micros == null ? null : Instant.EPOCH.plus(micros, java.time.temporal.ChronoUnit.MICROS);
+  }
+
+  private static String instantOf(Long micros) {
+    return micros == null ? null : toInstant(micros).toString();
   }
 
   /** What the boards could and could not be computed from, for leaderboard.meta.json. */

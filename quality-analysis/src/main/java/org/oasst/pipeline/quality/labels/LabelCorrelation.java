@@ -44,7 +44,7 @@ public final class LabelCorrelation {
           .add("spearman_exact", DataTypes.BooleanType, false);
 
   /** Values closer than this are one value for the rank tables (far below any real label step). */
-  private static final double EXACT_RESOLUTION = 1e-9;
+  static final double EXACT_RESOLUTION = 1e-9;
 
   /**
    * @param messages needs the column labels (map name -> struct(value, count))
@@ -99,19 +99,28 @@ public final class LabelCorrelation {
       total.merge(t._2());
       mergeTables(tables, asShipped(t._2().boxedTables()));
     }
+    return spark.createDataFrame(rows(names, total.n, total.sums, tables, step), SCHEMA);
+  }
 
+  /**
+   * The matrix rows (every ordered pair of names, both directions and the diagonal) from the merged
+   * per-pair counts, Pearson sums and joint tables, indexed by {@link Accumulator#pairIndex}.
+   */
+  static List<Row> rows(
+      List<String> names, long[] n, double[][] sums, List<Map<Long, Map<Long, Long>>> tables,
+      double[] step) {
+    int l = names.size();
     List<Row> out = new ArrayList<>();
     for (int a = 0; a < l; a++)
       for (int b = 0; b < l; b++) {
         int lo = Math.min(a, b), hi = Math.max(a, b);
         int p = Accumulator.pairIndex(lo, hi, l);
-        long n = total.n[p];
-        Double pearson = pearson(n, total.sums[p]);
+        Double pearson = pearson(n[p], sums[p]);
         Double spearman = spearman(tables.get(p));
         boolean exact = step[a] == EXACT_RESOLUTION && step[b] == EXACT_RESOLUTION;
-        out.add(RowFactory.create(names.get(a), names.get(b), n, pearson, spearman, exact));
+        out.add(RowFactory.create(names.get(a), names.get(b), n[p], pearson, spearman, exact));
       }
-    return spark.createDataFrame(out, SCHEMA);
+    return out;
   }
 
   /*
@@ -121,7 +130,7 @@ public final class LabelCorrelation {
    * appearance, sent through Spark's serializer, merged in partition order), so the coefficients
    * and the output's fingerprint stay exactly what they were.
    */
-  private static List<Map<Long, Map<Long, Long>>> emptyTables(int pairs) {
+  static List<Map<Long, Map<Long, Long>>> emptyTables(int pairs) {
     List<Map<Long, Map<Long, Long>>> out = new ArrayList<>(pairs);
     for (int p = 0; p < pairs; p++) out.add(new HashMap<>());
     return out;

@@ -40,7 +40,7 @@ public final class LabelStats {
    * Rows beyond which the value-frequency table is rebuilt on the coarse grid: exported label means
    * take a few dozen distinct values per label, so only continuous (non-OASST-like) data gets here.
    */
-  static final long MAX_FREQUENCY_ROWS = 2_000_000L;
+  public static final long MAX_FREQUENCY_ROWS = 2_000_000L;
 
   /**
    * The value-frequency table every label statistic is derived from: per (scope, scope_value, name,
@@ -110,7 +110,7 @@ public final class LabelStats {
     }
   }
 
-  static Collected fromFrequencies(List<Row> freq, int bins) {
+  public static Collected fromFrequencies(List<Row> freq, int bins) {
     Map<List<String>, List<Row>> groups = new TreeMap<>(
         java.util.Comparator.comparing((List<String> k) -> k.get(0))
             .thenComparing(k -> k.get(1) == null ? "" : k.get(1))

@@ -9,10 +9,13 @@ import static org.apache.spark.sql.functions.when;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.oasst.pipeline.core.schema.Tables;
@@ -49,7 +52,7 @@ public final class LanguageStats {
    */
   public static Dataset<Row> languages(Dataset<Row> messages, int topN) {
     if (topN < 1) throw new IllegalArgumentException("analysis.languages.top_n must be >= 1: " + topN);
-    List<Row> perLang =
+    List<Row> rows =
         messages
             .select(
                 coalesce(col("lang"), lit(UNKNOWN_LANG)).as("lang"),
@@ -62,30 +65,41 @@ public final class LanguageStats {
                 sum(when(col("role").equalTo(Tables.ASSISTANT), 1L).otherwise(0L)).as("assistant"),
                 sum(when(col("is_root"), 1L).otherwise(0L)).as("trees"))
             .collectAsList();
+    Map<String, long[]> perLang = new HashMap<>();
+    for (Row r : rows)
+      perLang.put(r.getString(0), new long[] {r.getLong(1), r.getLong(2), r.getLong(3), r.getLong(4)});
+    return table(messages.sparkSession(), perLang, topN);
+  }
 
+  /**
+   * The table from the counts per language (lang, "und" for none -> messages, prompter messages,
+   * assistant messages, trees), as {@link #languages} computes them.
+   */
+  public static Dataset<Row> table(SparkSession spark, Map<String, long[]> perLang, int topN) {
+    if (topN < 1) throw new IllegalArgumentException("analysis.languages.top_n must be >= 1: " + topN);
     // At most a few hundred languages: ordering and grouping them on the driver is cheapest.
-    List<Row> sorted = new ArrayList<>(perLang);
-    sorted.sort(
-        Comparator.comparingLong((Row r) -> -r.getLong(1)).thenComparing(r -> r.getString(0)));
+    List<Map.Entry<String, long[]>> sorted = new ArrayList<>(perLang.entrySet());
+    sorted.sort(Comparator.comparingLong((Map.Entry<String, long[]> e) -> -e.getValue()[0])
+        .thenComparing(Map.Entry::getKey));
     long total = 0, prompter = 0, assistant = 0, trees = 0;
-    for (Row r : sorted) {
-      total += r.getLong(1);
-      prompter += r.getLong(2);
-      assistant += r.getLong(3);
-      trees += r.getLong(4);
+    for (Map.Entry<String, long[]> e : sorted) {
+      long[] c = e.getValue();
+      total += c[0];
+      prompter += c[1];
+      assistant += c[2];
+      trees += c[3];
     }
     List<Row> out = new ArrayList<>();
     long[] tail = new long[4];
     int tailLanguages = 0;
     for (int i = 0; i < sorted.size(); i++) {
-      Row r = sorted.get(i);
+      String lang = sorted.get(i).getKey();
+      long[] c = sorted.get(i).getValue();
       if (i < topN) {
-        out.add(
-            row(i + 1, r.getString(0), 1, r.getLong(1), r.getLong(2), r.getLong(3), r.getLong(4),
-                total, prompter, assistant, trees));
+        out.add(row(i + 1, lang, 1, c[0], c[1], c[2], c[3], total, prompter, assistant, trees));
       } else {
         tailLanguages++;
-        for (int k = 0; k < 4; k++) tail[k] += r.getLong(k + 1);
+        for (int k = 0; k < 4; k++) tail[k] += c[k];
       }
     }
     if (tailLanguages > 0) {
@@ -93,7 +107,7 @@ public final class LanguageStats {
           row(topN + 1, TAIL_GROUP, tailLanguages, tail[0], tail[1], tail[2], tail[3], total,
               prompter, assistant, trees));
     }
-    return messages.sparkSession().createDataFrame(out, SCHEMA);
+    return spark.createDataFrame(out, SCHEMA);
   }
 
   private static Row row(

@@ -1,0 +1,418 @@
+package org.oasst.pipeline.quality;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.TreeMap;
+import org.apache.spark.TaskContext;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.SpecificInternalRow;
+import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.catalyst.util.MapData;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.types.UTF8String;
+import org.apache.spark.util.CollectionAccumulator;
+import org.oasst.pipeline.core.schema.Tables;
+import org.oasst.pipeline.quality.languages.LanguageStats;
+import org.oasst.pipeline.quality.labels.LabelPassResult;
+import org.oasst.pipeline.quality.labels.LabelTally;
+import org.oasst.pipeline.quality.leaderboard.Leaderboard;
+
+/**
+ * The analyze stage's single scan of the messages table. Reading the labels map is most of the cost
+ * of reading the table (10M messages: 5.7 of the 11.7 s a scan of every used column takes), and the
+ * label statistics and correlations each read it again; this pass reads every used column once and,
+ * message by message:
+ * <ul>
+ *   <li>emits the {@link QualityStage#project projection} (the plain columns and the few label and
+ *       emoji values the audit and the boards read), which the stage caches for the analyses that
+ *       group by user or parent;
+ *   <li>tallies the input facts, the messages and trees per language, and the labels' frequency
+ *       table, pair sums and joint tables ({@link LabelTally}).
+ * </ul>
+ * The tallies of each partition reach the driver through an accumulator when the partition has been
+ * read to its end, and are merged in partition order, so the figures are the same on every run.
+ */
+public final class MessagePass {
+  private MessagePass() {}
+
+  /** The projection (cached, filled) and the figures tallied while filling it. */
+  public record Result(Dataset<Row> projected, Facts facts, Map<String, long[]> languages,
+      LabelPassResult labels) {}
+
+  /** Input facts of quality.meta.json; created dates in microseconds, null when no message has one. */
+  public record Facts(long messages, long withoutUserId, long withoutCreatedDate, long withEvents,
+      long withLabels, Long firstCreatedMicros, Long lastCreatedMicros) {}
+
+  /** Scans {@code messages} once; the returned projection is persisted and the caller unpersists it. */
+  public static Result run(SparkSession spark, Dataset<Row> messages) {
+    StructType projectedSchema = QualityStage.project(messages).schema();
+    List<Column> scanned = new ArrayList<>();
+    for (String c : QualityStage.PLAIN_COLUMNS) scanned.add(col(c));
+    scanned.add(col("emojis"));
+    scanned.add(col("labels"));
+    scanned.add(col("events").isNotNull().as("has_events"));
+    Dataset<Row> scan = messages.select(scanned.toArray(Column[]::new));
+    CollectionAccumulator<PartSummary> summaries =
+        spark.sparkContext().collectionAccumulator("analyze: message pass");
+    Layout layout = new Layout(scan.schema(), projectedSchema);
+    RDD<InternalRow> rows =
+        scan.queryExecution().toRdd().toJavaRDD()
+            .mapPartitions(partition -> new Tallying(partition, layout, summaries))
+            .rdd();
+    Dataset<Row> projected = QualityStage.uncompressedCache(
+        spark, spark.internalCreateDataFrame(rows, projectedSchema, false));
+    projected.count();
+    int partitions = rows.getNumPartitions();
+    Map<Integer, PartSummary> byPartition = collect(summaries);
+    if (byPartition.size() < partitions) {
+      // A partition read from the cache without being tallied (only if the cache lost a block
+      // between filling and counting): tally every partition again, without caching.
+      rows.toJavaRDD().foreachPartition(it -> {
+        while (it.hasNext()) it.next();
+      });
+      byPartition = collect(summaries);
+    }
+    if (byPartition.size() != partitions)
+      throw new IllegalStateException("analyze: " + byPartition.size() + " of " + partitions
+          + " partitions of the messages table were tallied");
+    return merge(projected, new ArrayList<>(byPartition.values()));
+  }
+
+  /** One summary per partition (a partition tallied twice counts once), in partition order. */
+  private static Map<Integer, PartSummary> collect(CollectionAccumulator<PartSummary> summaries) {
+    Map<Integer, PartSummary> out = new TreeMap<>();
+    for (PartSummary s : summaries.value()) out.putIfAbsent(s.partition, s);
+    return out;
+  }
+
+  private static Result merge(Dataset<Row> projected, List<PartSummary> parts) {
+    long messages = 0, withoutUser = 0, withoutCreated = 0, withEvents = 0, withLabels = 0;
+    Long first = null, last = null;
+    Map<String, long[]> languages = new LinkedHashMap<>();
+    List<LabelTally> tallies = new ArrayList<>();
+    for (PartSummary s : parts) {
+      messages += s.messages;
+      withoutUser += s.withoutUser;
+      withoutCreated += s.withoutCreated;
+      withEvents += s.withEvents;
+      withLabels += s.withLabels;
+      if (s.anyCreated) {
+        first = first == null ? s.minCreated : Math.min(first, s.minCreated);
+        last = last == null ? s.maxCreated : Math.max(last, s.maxCreated);
+      }
+      for (int i = 0; i < s.langs.size(); i++) {
+        long[] into = languages.computeIfAbsent(s.langs.get(i), k -> new long[4]);
+        long[] c = s.langCounts.get(i);
+        for (int k = 0; k < 4; k++) into[k] += c[k];
+      }
+      tallies.add(s.labels);
+    }
+    return new Result(projected,
+        new Facts(messages, withoutUser, withoutCreated, withEvents, withLabels, first, last),
+        languages, new LabelPassResult(tallies));
+  }
+
+  /** What one partition tallied. */
+  static final class PartSummary implements Serializable {
+    private static final long serialVersionUID = 1L;
+    int partition;
+    long messages, withoutUser, withoutCreated, withEvents, withLabels;
+    boolean anyCreated;
+    long minCreated, maxCreated;
+    /** lang ("und" for none) -> messages, prompter, assistant, trees (messages without parent). */
+    final List<String> langs = new ArrayList<>();
+    final List<long[]> langCounts = new ArrayList<>();
+    final LabelTally labels = new LabelTally();
+  }
+
+  /** Where each column is in the scanned rows and in the projection. */
+  static final class Layout implements Serializable {
+    private static final long serialVersionUID = 1L;
+    final StructType projected;
+    final DataType[] plainTypes;
+    final int emojis, labels, hasEventsIn;
+    final int parentId, userId, createdDate, role, lang, rank;
+    final int hasEvents, hasLabels, labelSpam, labelLangMismatch;
+    final int[] emojiColumn = new int[3];
+    final String[] emojiNames = {"red_flag", "+1", "-1"};
+    final int[] trollColumn = new int[Leaderboard.TROLL_LABELS.size()];
+
+    Layout(StructType scan, StructType projected) {
+      this.projected = projected;
+      plainTypes = new DataType[QualityStage.PLAIN_COLUMNS.size()];
+      for (int i = 0; i < plainTypes.length; i++) {
+        // The plain columns lead both schemas, in the same order.
+        if (!scan.fields()[i].name().equals(projected.fields()[i].name()))
+          throw new IllegalStateException("projection does not start with the plain columns");
+        plainTypes[i] = scan.fields()[i].dataType();
+      }
+      emojis = scan.fieldIndex("emojis");
+      labels = scan.fieldIndex("labels");
+      hasEventsIn = scan.fieldIndex("has_events");
+      parentId = scan.fieldIndex("parent_id");
+      userId = scan.fieldIndex("user_id");
+      createdDate = scan.fieldIndex("created_date");
+      role = scan.fieldIndex("role");
+      lang = scan.fieldIndex("lang");
+      rank = scan.fieldIndex("rank");
+      hasEvents = projected.fieldIndex("has_events");
+      hasLabels = projected.fieldIndex("has_labels");
+      labelSpam = projected.fieldIndex("label_spam");
+      labelLangMismatch = projected.fieldIndex("label_lang_mismatch");
+      emojiColumn[0] = projected.fieldIndex("emoji_red_flags");
+      emojiColumn[1] = projected.fieldIndex("emoji_upvotes");
+      emojiColumn[2] = projected.fieldIndex("emoji_downvotes");
+      for (int i = 0; i < trollColumn.length; i++)
+        trollColumn[i] = projected.fieldIndex("troll_" + Leaderboard.TROLL_LABELS.get(i));
+    }
+  }
+
+  /** The projection of one partition's rows, tallying as it goes. */
+  static final class Tallying implements Iterator<InternalRow> {
+    private static final UTF8String PROMPTER = UTF8String.fromString(Tables.PROMPTER);
+    private static final UTF8String ASSISTANT = UTF8String.fromString(Tables.ASSISTANT);
+    private static final UTF8String UNKNOWN_LANG = UTF8String.fromString(LanguageStats.UNKNOWN_LANG);
+
+    private final Iterator<InternalRow> in;
+    private final Layout layout;
+    private final CollectionAccumulator<PartSummary> out;
+    private final PartSummary summary = new PartSummary();
+    private final SpecificInternalRow row;
+    private boolean reported;
+
+    // Dictionaries of the partition: lang and role -> index (the last one looked up first).
+    private final Map<UTF8String, Integer> langIndex = new HashMap<>();
+    private final List<UTF8String> langKeys = new ArrayList<>();
+    private UTF8String lastLang;
+    private int lastLangIndex;
+    private final Map<UTF8String, Integer> roleIndex = new HashMap<>();
+    private final List<String> roles = new ArrayList<>();
+    /** Per label name (tally index): the audit value it gives (0 spam, 1 lang_mismatch, -1 none). */
+    private int[] auditOf = new int[0];
+    /** Per label name: the troll column it gives, -1 none. */
+    private int[] trollOf = new int[0];
+    private final boolean[] auditSet = new boolean[2];
+    private final boolean[] trollSet;
+    private final boolean[] emojiSet = new boolean[3];
+    private final UTF8String[] emojiKeys = new UTF8String[3];
+    private final RoundingCache rounding = new RoundingCache();
+
+    Tallying(Iterator<InternalRow> in, Layout layout, CollectionAccumulator<PartSummary> out) {
+      this.in = in;
+      this.layout = layout;
+      this.out = out;
+      TaskContext task = TaskContext.get();
+      summary.partition = task == null ? 0 : task.partitionId();
+      row = new SpecificInternalRow(layout.projected);
+      trollSet = new boolean[layout.trollColumn.length];
+      for (int i = 0; i < 3; i++) emojiKeys[i] = UTF8String.fromString(layout.emojiNames[i]);
+    }
+
+    @Override
+    public boolean hasNext() {
+      if (in.hasNext()) return true;
+      if (!reported) {
+        reported = true;
+        out.add(summary);
+      }
+      return false;
+    }
+
+    @Override
+    public InternalRow next() {
+      if (!hasNext()) throw new NoSuchElementException();
+      InternalRow r = in.next();
+      Layout l = layout;
+      for (int i = 0; i < l.plainTypes.length; i++) {
+        if (r.isNullAt(i)) {
+          row.setNullAt(i);
+          continue;
+        }
+        DataType t = l.plainTypes[i];
+        if (t == DataTypes.StringType) row.update(i, r.getUTF8String(i));
+        else if (t == DataTypes.IntegerType) row.setInt(i, r.getInt(i));
+        else if (t == DataTypes.LongType || t == DataTypes.TimestampType) row.setLong(i, r.getLong(i));
+        else if (t == DataTypes.BooleanType) row.setBoolean(i, r.getBoolean(i));
+        else row.update(i, r.get(i, t));
+      }
+      boolean hasEvents = r.getBoolean(l.hasEventsIn);
+      boolean hasLabels = !r.isNullAt(l.labels);
+      row.setBoolean(l.hasEvents, hasEvents);
+      row.setBoolean(l.hasLabels, hasLabels);
+      tallyMessage(r, hasEvents, hasLabels);
+      return row;
+    }
+
+    private void tallyMessage(InternalRow r, boolean hasEvents, boolean hasLabels) {
+      Layout l = layout;
+      PartSummary s = summary;
+      s.messages++;
+      if (r.isNullAt(l.userId)) s.withoutUser++;
+      if (r.isNullAt(l.createdDate)) {
+        s.withoutCreated++;
+      } else {
+        long created = r.getLong(l.createdDate);
+        if (!s.anyCreated) {
+          s.anyCreated = true;
+          s.minCreated = created;
+          s.maxCreated = created;
+        } else {
+          s.minCreated = Math.min(s.minCreated, created);
+          s.maxCreated = Math.max(s.maxCreated, created);
+        }
+      }
+      if (hasEvents) s.withEvents++;
+      UTF8String role = r.getUTF8String(l.role);
+      UTF8String lang = r.isNullAt(l.lang) ? UNKNOWN_LANG : r.getUTF8String(l.lang);
+      int langIdx = langOf(lang);
+      long[] counts = s.langCounts.get(langIdx);
+      counts[0]++;
+      if (role.equals(PROMPTER)) counts[1]++;
+      else if (role.equals(ASSISTANT)) counts[2]++;
+      if (r.isNullAt(l.parentId)) counts[3]++;
+
+      emojis(r);
+      row.setDouble(l.labelSpam, 0.0);
+      row.setDouble(l.labelLangMismatch, 0.0);
+      for (int c : l.trollColumn) row.setDouble(c, 0.0);
+      if (!hasLabels) return;
+      s.withLabels++;
+      LabelTally tally = s.labels;
+      boolean rankNull = r.isNullAt(l.rank);
+      int roleIdx = roleOf(role);
+      int combo = tally.combination(roleIdx, roles.get(roleIdx), langIdx, s.langs.get(langIdx),
+          rankNull, rankNull ? 0 : r.getInt(l.rank));
+      tally.beginMessage(combo);
+      auditSet[0] = auditSet[1] = false;
+      java.util.Arrays.fill(trollSet, false);
+      MapData map = r.getMap(l.labels);
+      ArrayData names = map.keyArray();
+      ArrayData values = map.valueArray();
+      for (int e = 0, n = map.numElements(); e < n; e++) {
+        int name = tally.nameAt(e, names.getUTF8String(e));
+        if (name >= auditOf.length) knowNames(tally);
+        boolean valueNull = true, countNull = true;
+        double value = 0;
+        int count = 0;
+        if (!values.isNullAt(e)) {
+          InternalRow label = values.getStruct(e, 2);
+          valueNull = label.isNullAt(0);
+          if (!valueNull) value = label.getDouble(0);
+          countNull = label.isNullAt(1);
+          if (!countNull) count = label.getInt(1);
+        }
+        tally.label(name, valueNull, value, countNull, count);
+        // element_at takes a name's first entry: later ones are not looked at.
+        int audit = auditOf[name];
+        if (audit >= 0 && !auditSet[audit]) {
+          auditSet[audit] = true;
+          row.setDouble(audit == 0 ? l.labelSpam : l.labelLangMismatch, valueNull ? 0.0 : value);
+        }
+        int troll = trollOf[name];
+        if (troll >= 0 && !trollSet[troll]) {
+          trollSet[troll] = true;
+          row.setDouble(l.trollColumn[troll],
+              valueNull || countNull ? 0.0 : rounding.round6(value * count));
+        }
+      }
+      tally.endMessage();
+    }
+
+    private void emojis(InternalRow r) {
+      Layout l = layout;
+      for (int k = 0; k < 3; k++) {
+        row.setLong(l.emojiColumn[k], 0L);
+        emojiSet[k] = false;
+      }
+      if (r.isNullAt(l.emojis)) return;
+      MapData map = r.getMap(l.emojis);
+      ArrayData names = map.keyArray();
+      ArrayData values = map.valueArray();
+      for (int e = 0, n = map.numElements(); e < n; e++) {
+        UTF8String name = names.getUTF8String(e);
+        for (int k = 0; k < 3; k++) {
+          if (emojiSet[k] || !name.equals(emojiKeys[k])) continue;
+          emojiSet[k] = true;
+          if (!values.isNullAt(e)) row.setLong(l.emojiColumn[k], values.getInt(e));
+        }
+      }
+    }
+
+    private int langOf(UTF8String lang) {
+      if (lang.equals(lastLang)) return lastLangIndex;
+      Integer idx = langIndex.get(lang);
+      if (idx == null) {
+        UTF8String copy = lang.clone();
+        idx = langKeys.size();
+        langIndex.put(copy, idx);
+        langKeys.add(copy);
+        summary.langs.add(copy.toString());
+        summary.langCounts.add(new long[4]);
+      }
+      lastLang = langKeys.get(idx);
+      lastLangIndex = idx;
+      return idx;
+    }
+
+    private int roleOf(UTF8String role) {
+      Integer idx = roleIndex.get(role);
+      if (idx == null) {
+        idx = roles.size();
+        UTF8String copy = role.clone();
+        roleIndex.put(copy, idx);
+        roles.add(copy.toString());
+      }
+      return idx;
+    }
+
+    /** Which derived columns the tally's names give, for names met since the last call. */
+    private void knowNames(LabelTally tally) {
+      List<String> names = tally.names();
+      int from = auditOf.length;
+      auditOf = java.util.Arrays.copyOf(auditOf, names.size());
+      trollOf = java.util.Arrays.copyOf(trollOf, names.size());
+      for (int i = from; i < names.size(); i++) {
+        String name = names.get(i);
+        auditOf[i] = name.equals("spam") ? 0 : name.equals("lang_mismatch") ? 1 : -1;
+        trollOf[i] = Leaderboard.TROLL_LABELS.indexOf(name);
+      }
+    }
+  }
+
+  /**
+   * Spark's {@code round(x, 6)} of the troll label products, remembered per product: a direct-mapped
+   * cache, as the products are a few hundred values repeated over millions of messages.
+   */
+  static final class RoundingCache {
+    private final long[] keys = new long[4096];
+    private final double[] values = new double[4096];
+    private final boolean[] filled = new boolean[4096];
+
+    double round6(double x) {
+      long bits = Double.doubleToRawLongBits(x);
+      long h = bits * 0x9E3779B97F4A7C15L;
+      int slot = (int) (h >>> 52);
+      if (filled[slot] && keys[slot] == bits) return values[slot];
+      double rounded = LabelTally.roundHalfUp6(x);
+      keys[slot] = bits;
+      values[slot] = rounded;
+      filled[slot] = true;
+      return rounded;
+    }
+  }
+}
