@@ -359,9 +359,9 @@ public final class LabelCorrelation {
       return h;
     }
 
+    /** Murmur3's 64-bit finalizer (see {@link LabelTally}: a product alone clusters these keys). */
     private static int slot(long key, int mask) {
-      long x = key * 0x9E3779B97F4A7C15L;
-      return (int) (x ^ (x >>> 32)) & mask;
+      return LabelTally.mix(key) & mask;
     }
 
     private void grow() {

@@ -307,6 +307,21 @@ public final class LabelTally implements Serializable {
     }
   }
 
+  /**
+   * Murmur3's 64-bit finalizer, for hash tables keyed by doubles' bits: those bits are all zero at the
+   * low end for values such as 0.25 or 0.5, and a multiplication keeps those zeros, so hashing by a
+   * product alone sent such values to one slot and made long probe chains.
+   */
+  static int mix(long key) {
+    long x = key;
+    x ^= x >>> 33;
+    x *= 0xff51afd7ed558ccdL;
+    x ^= x >>> 33;
+    x *= 0xc4ceb9fe1a85ec53L;
+    x ^= x >>> 33;
+    return (int) x;
+  }
+
   /** Open addressing from long keys to int values >= 0 (linear probing, no removal). */
   static final class LongIntMap {
     private long[] keys = new long[64];
@@ -342,8 +357,7 @@ public final class LabelTally implements Serializable {
     }
 
     private static int slot(long key, int mask) {
-      long x = key * 0x9E3779B97F4A7C15L;
-      return (int) (x ^ (x >>> 32)) & mask;
+      return mix(key) & mask;
     }
   }
 }
