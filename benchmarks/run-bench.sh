@@ -8,6 +8,9 @@
 #   full     : `run` with every stage
 # Each is timed REPEAT times (default 3) with /usr/bin/time (wall seconds, peak RSS); the medians go to
 # benchmarks/results/run-<size>-<utc time>.txt. The runnable jar must exist (mvn -DskipTests package).
+# The pipeline steps run through bin/oasst-pipeline, as the README runs them, with its class-data
+# archive: when the archive is missing or older than the jar, an untimed `run` on a small synthetic
+# input makes it first (LAUNCH=jar times `java -jar` instead, without the archive).
 #
 #   benchmarks/run-bench.sh 100k            SIZE: 100k, 1m, 10m (inputs from benchmarks/synth-inputs.sh)
 #   REPEAT=1 STEPS="datasets" benchmarks/run-bench.sh 1m
@@ -22,6 +25,18 @@ WORK="${WORK:-/tmp/oasst-run-bench}"
 RESULTS="$ROOT/benchmarks/results"
 mkdir -p "$WORK" "$RESULTS"
 [[ -f "$JAR" ]] || { echo "build the jar first: mvn -B -DskipTests package" >&2; exit 2; }
+if [[ "${LAUNCH:-launcher}" == "jar" ]]; then
+  LAUNCH="java -jar $JAR"
+else
+  LAUNCH="env OASST_NO_BUILD=1 $ROOT/bin/oasst-pipeline"
+  ARCHIVE="${JAR%.jar}.jsa"
+  if [[ ! -f "$ARCHIVE" || "$JAR" -nt "$ARCHIVE" ]]; then
+    echo "making the launcher's class-data archive (untimed run on 300 synthetic trees) ..." >&2
+    rm -rf "$WORK/warm-up"
+    java -jar "$JAR" synth --trees 300 --output "$WORK/warm-up/input.trees.jsonl" >/dev/null 2>&1
+    $LAUNCH run --input "$WORK/warm-up/input.trees.jsonl" --output "$WORK/warm-up/out" >/dev/null 2>&1
+  fi
+fi
 [[ -f "$INPUT" ]] || "$ROOT/benchmarks/synth-inputs.sh" "$SIZE"
 export OASST_SPARK_CONF="$ROOT/conf/spark-local.conf"
 OUT_FILE="$RESULTS/run-$SIZE-$(date -u +%Y%m%dT%H%M%SZ).txt"
@@ -35,9 +50,9 @@ floor_cp() {
 command_for() {
   case "$1" in
     floor) echo "java -cp $(floor_cp) $ROOT/benchmarks/ingest/IngestBenchmark.java floor $INPUT" ;;
-    ingest) echo "java -jar $JAR ingest --input $INPUT --output $WORK/out-ingest" ;;
-    datasets) echo "java -jar $JAR run --input $INPUT --output $WORK/out-datasets --skip analyze,toxicity" ;;
-    full) echo "java -jar $JAR run --input $INPUT --output $WORK/out-full" ;;
+    ingest) echo "$LAUNCH ingest --input $INPUT --output $WORK/out-ingest" ;;
+    datasets) echo "$LAUNCH run --input $INPUT --output $WORK/out-datasets --skip analyze,toxicity" ;;
+    full) echo "$LAUNCH run --input $INPUT --output $WORK/out-full" ;;
   esac
 }
 
@@ -46,6 +61,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 {
   echo "# run-bench $SIZE, $(date -u +%FT%TZ), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, load $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "# input: $INPUT ($(du -h "$INPUT" | cut -f1))"
+  echo "# pipeline steps launched as: $LAUNCH"
   printf "%-9s %8s %8s %10s   %s\n" step runs wall_s peak_MiB walls
 } | tee "$OUT_FILE"
 for step in $STEPS; do
