@@ -32,8 +32,12 @@ public final class LabelTally implements Serializable {
   /** Above this many (x, y) cells a pair's joint table is given up (256 x 256 values). */
   static final int MAX_PAIR_CELLS = 1 << 16;
 
-  /** Value-frequency entries (per combination, name and value) beyond which they are given up. */
-  static final int MAX_SLOTS = 2_000_000;
+  /**
+   * Value-frequency entries (per combination, name and value) of one partition beyond which they are
+   * given up: OASST-like labels need at most a few hundred thousand (every role, language and rank
+   * times a few dozen values per label), and the driver keeps a table of at most 2 million rows.
+   */
+  static final int MAX_SLOTS = 500_000;
 
   /** Local name index -> name. */
   final List<String> names = new ArrayList<>();
@@ -109,6 +113,7 @@ public final class LabelTally implements Serializable {
     comboRole.add(role);
     comboLang.add(lang);
     comboRank.add(rankNull ? null : rank);
+    if (groupOf == null) return idx; // the frequencies were given up
     if (idx == groupOf.length) groupOf = Arrays.copyOf(groupOf, idx * 2);
     groupOf[idx] = new int[0];
     return idx;
@@ -168,6 +173,7 @@ public final class LabelTally implements Serializable {
    * once in the correlation (as looking the name up does).
    */
   public void label(int name, boolean valueNull, double value, boolean countNull, int count) {
+    if (frequenciesGivenUp && correlationGivenUp) return;
     int v = valueNull ? 0 : valueIndexOf(name, value);
     if (!frequenciesGivenUp) {
       int slot = slotOf(name, v);
@@ -208,9 +214,20 @@ public final class LabelTally implements Serializable {
         if (!p.add(presentValue[a], presentValue[b])) {
           correlationGivenUp = true;
           pairs = new PairTally[0][0];
+          releaseValuesIfUnused();
           return;
         }
       }
+    }
+  }
+
+  /** With both parts given up, the distinct values are of no use: they are dropped, not shipped. */
+  private void releaseValuesIfUnused() {
+    if (!frequenciesGivenUp || !correlationGivenUp) return;
+    for (int i = 0; i < values.length; i++) {
+      if (values[i] != null) values[i] = new double[1];
+      valueCount[i] = Math.min(valueCount[i], 1);
+      valueIndex[i] = null;
     }
   }
 
@@ -260,6 +277,13 @@ public final class LabelTally implements Serializable {
     if (slot >= 0) return slot;
     if (slots == MAX_SLOTS) {
       frequenciesGivenUp = true;
+      // Nothing of it is shipped to the driver, which reads the labels again instead.
+      slots = 0;
+      slotCombo = slotName = slotValue = new int[0];
+      slotCounts = new long[0];
+      slotsOfGroup = null;
+      groupOf = null;
+      releaseValuesIfUnused();
       return -1;
     }
     slot = bySlot[value] = slots++;
