@@ -121,8 +121,17 @@ final class ItProcesses implements AutoCloseable {
     command.add(java());
     command.addAll(jvmArgs);
     command.addAll(args);
+    return startCommand(name, command, env, workDir);
+  }
+
+  /**
+   * Starts {@code command} (a script, for instance) with the same clean environment as
+   * {@link #start}, and no JVM options inherited either.
+   */
+  Started startCommand(String name, List<String> command, Map<String, String> env, Path workDir) {
     ProcessBuilder pb = new ProcessBuilder(command);
-    pb.environment().keySet().removeIf(k -> k.startsWith("SPARK_") || k.startsWith("OASST_") || k.equals("HADOOP_CONF_DIR"));
+    pb.environment().keySet().removeIf(k -> k.startsWith("SPARK_") || k.startsWith("OASST_")
+        || k.equals("HADOOP_CONF_DIR") || k.equals("JAVA_TOOL_OPTIONS") || k.equals("JDK_JAVA_OPTIONS"));
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
     pb.environment().putAll(env);
     pb.directory(workDir.toFile());

@@ -113,40 +113,32 @@ class PackagingIT {
     Path launcher = ItProcesses.buildDir().resolve("../../bin/oasst-pipeline").normalize();
     Path archive = ItProcesses.buildDir().resolve("oasst-pipeline.jsa");
     Files.deleteIfExists(archive);
+    Path cwd = Files.createDirectories(temp.resolve("launcher-cwd"));
     List<String> sql = List.of("sql", "--output", out.toString(), "--format", "csv",
         "SELECT count(*) AS n, sum(value) AS total FROM labels");
 
-    assertEquals("n,total\n100,150.0\n", launch(launcher, sql, Map.of(), "launcher-first"));
+    assertEquals("n,total\n100,150.0\n", launch(launcher, sql, Map.of(), "launcher-first", cwd));
     assertTrue(Files.size(archive) > 10_000_000, "the first command leaves the archive: " + archive);
     long made = Files.getLastModifiedTime(archive).toMillis();
-    assertEquals("n,total\n100,150.0\n", launch(launcher, sql, Map.of(), "launcher-second"));
+    assertEquals("n,total\n100,150.0\n", launch(launcher, sql, Map.of(), "launcher-second", cwd));
     assertEquals(made, Files.getLastModifiedTime(archive).toMillis(), "the second command only reads it");
     Path recording = temp.resolve("launcher.jfr");
     assertEquals("n,total\n100,150.0\n", launch(launcher, sql,
-        Map.of("OASST_JAVA_OPTS", "-XX:StartFlightRecording=filename=" + recording), "launcher-jfr"));
+        Map.of("OASST_JAVA_OPTS", "-XX:StartFlightRecording=filename=" + recording), "launcher-jfr", cwd));
     assertTrue(Files.size(recording) > 0);
   }
 
   /** Runs the launcher (no build) and returns the CSV it printed; fails on a non-zero exit. */
-  private static String launch(Path launcher, List<String> args, Map<String, String> env, String name)
-      throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add("bash");
-    command.add(launcher.toString());
+  private static String launch(Path launcher, List<String> args, Map<String, String> env, String name,
+      Path cwd) {
+    List<String> command = new ArrayList<>(List.of("bash", launcher.toString()));
     command.addAll(args);
-    ProcessBuilder pb = new ProcessBuilder(command);
-    pb.environment().keySet().removeIf(k -> k.startsWith("SPARK_") || k.startsWith("OASST_")
-        || k.equals("JAVA_TOOL_OPTIONS") || k.equals("JDK_JAVA_OPTIONS"));
-    pb.environment().put("OASST_NO_BUILD", "1");
-    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-    pb.environment().putAll(env);
-    Path log = ItProcesses.logDir(PackagingIT.class).resolve(name + ".log");
-    pb.redirectError(log.toFile());
-    Process p = pb.start();
-    String stdout = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(180, java.util.concurrent.TimeUnit.SECONDS), name + " did not end");
-    assertEquals(0, p.exitValue(), name + ": " + Files.readString(log));
-    return stdout.substring(stdout.indexOf("n,total"));
+    Map<String, String> launcherEnv = new java.util.HashMap<>(env);
+    launcherEnv.put("OASST_NO_BUILD", "1");
+    launcherEnv.put("JAVA_HOME", System.getProperty("java.home"));
+    ItProcesses.Started run = processes.startCommand(name, command, launcherEnv, cwd);
+    assertEquals(0, ItProcesses.waitFor(run, Duration.ofSeconds(180)), run.logTail(6000));
+    String out = run.outText();
+    return out.substring(out.indexOf("n,total"));
   }
 }

@@ -27,6 +27,7 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.apache.spark.util.CollectionAccumulator;
 import org.oasst.pipeline.core.schema.Tables;
+import org.oasst.pipeline.quality.acceptance.AcceptanceAudit;
 import org.oasst.pipeline.quality.languages.LanguageStats;
 import org.oasst.pipeline.quality.labels.LabelPassResult;
 import org.oasst.pipeline.quality.labels.LabelTally;
@@ -147,9 +148,10 @@ public final class MessagePass {
     final DataType[] plainTypes;
     final int emojis, labels, hasEventsIn;
     final int parentId, userId, createdDate, role, lang, rank;
-    final int hasEvents, hasLabels, labelSpam, labelLangMismatch;
-    final int[] emojiColumn = new int[3];
-    final String[] emojiNames = {"red_flag", "+1", "-1"};
+    final int hasEvents, hasLabels;
+    /** Per audited label, per emoji, per troll label: its column in the projection. */
+    final int[] auditColumn = new int[AcceptanceAudit.AUDITED_LABELS.size()];
+    final int[] emojiColumn = new int[Leaderboard.EMOJIS.size()];
     final int[] trollColumn = new int[Leaderboard.TROLL_LABELS.size()];
 
     Layout(StructType scan, StructType projected) {
@@ -172,13 +174,12 @@ public final class MessagePass {
       rank = scan.fieldIndex("rank");
       hasEvents = projected.fieldIndex("has_events");
       hasLabels = projected.fieldIndex("has_labels");
-      labelSpam = projected.fieldIndex("label_spam");
-      labelLangMismatch = projected.fieldIndex("label_lang_mismatch");
-      emojiColumn[0] = projected.fieldIndex("emoji_red_flags");
-      emojiColumn[1] = projected.fieldIndex("emoji_upvotes");
-      emojiColumn[2] = projected.fieldIndex("emoji_downvotes");
+      for (int i = 0; i < auditColumn.length; i++)
+        auditColumn[i] = projected.fieldIndex(AcceptanceAudit.labelColumn(AcceptanceAudit.AUDITED_LABELS.get(i)));
+      for (int i = 0; i < emojiColumn.length; i++)
+        emojiColumn[i] = projected.fieldIndex(Leaderboard.emojiColumn(Leaderboard.EMOJIS.get(i)));
       for (int i = 0; i < trollColumn.length; i++)
-        trollColumn[i] = projected.fieldIndex("troll_" + Leaderboard.TROLL_LABELS.get(i));
+        trollColumn[i] = projected.fieldIndex(Leaderboard.trollColumn(Leaderboard.TROLL_LABELS.get(i)));
     }
   }
 
@@ -202,14 +203,14 @@ public final class MessagePass {
     private int lastLangIndex;
     private final Map<UTF8String, Integer> roleIndex = new HashMap<>();
     private final List<String> roles = new ArrayList<>();
-    /** Per label name (tally index): the audit value it gives (0 spam, 1 lang_mismatch, -1 none). */
+    /** Per label name (tally index): its index in AcceptanceAudit.AUDITED_LABELS, -1 if none. */
     private int[] auditOf = new int[0];
     /** Per label name: the troll column it gives, -1 none. */
     private int[] trollOf = new int[0];
-    private final boolean[] auditSet = new boolean[2];
+    private final boolean[] auditSet;
     private final boolean[] trollSet;
-    private final boolean[] emojiSet = new boolean[3];
-    private final UTF8String[] emojiKeys = new UTF8String[3];
+    private final boolean[] emojiSet;
+    private final UTF8String[] emojiKeys;
     private final RoundingCache rounding = new RoundingCache();
 
     Tallying(Iterator<InternalRow> in, Layout layout, CollectionAccumulator<PartSummary> out) {
@@ -220,7 +221,9 @@ public final class MessagePass {
       summary.partition = task == null ? 0 : task.partitionId();
       row = new SpecificInternalRow(layout.projected);
       trollSet = new boolean[layout.trollColumn.length];
-      for (int i = 0; i < 3; i++) emojiKeys[i] = UTF8String.fromString(layout.emojiNames[i]);
+      auditSet = new boolean[layout.auditColumn.length];
+      emojiSet = new boolean[layout.emojiColumn.length];
+      emojiKeys = Leaderboard.EMOJIS.stream().map(UTF8String::fromString).toArray(UTF8String[]::new);
     }
 
     @Override
@@ -287,8 +290,7 @@ public final class MessagePass {
       if (r.isNullAt(l.parentId)) counts[3]++;
 
       emojis(r);
-      row.setDouble(l.labelSpam, 0.0);
-      row.setDouble(l.labelLangMismatch, 0.0);
+      for (int c : l.auditColumn) row.setDouble(c, 0.0);
       for (int c : l.trollColumn) row.setDouble(c, 0.0);
       if (!hasLabels) return;
       s.withLabels++;
@@ -298,7 +300,7 @@ public final class MessagePass {
       int combo = tally.combination(roleIdx, roles.get(roleIdx), langIdx, s.langs.get(langIdx),
           rankNull, rankNull ? 0 : r.getInt(l.rank));
       tally.beginMessage(combo);
-      auditSet[0] = auditSet[1] = false;
+      java.util.Arrays.fill(auditSet, false);
       java.util.Arrays.fill(trollSet, false);
       MapData map = r.getMap(l.labels);
       ArrayData names = map.keyArray();
@@ -321,7 +323,7 @@ public final class MessagePass {
         int audit = auditOf[name];
         if (audit >= 0 && !auditSet[audit]) {
           auditSet[audit] = true;
-          row.setDouble(audit == 0 ? l.labelSpam : l.labelLangMismatch, valueNull ? 0.0 : value);
+          row.setDouble(l.auditColumn[audit], valueNull ? 0.0 : value);
         }
         int troll = trollOf[name];
         if (troll >= 0 && !trollSet[troll]) {
@@ -335,7 +337,7 @@ public final class MessagePass {
 
     private void emojis(InternalRow r) {
       Layout l = layout;
-      for (int k = 0; k < 3; k++) {
+      for (int k = 0; k < emojiKeys.length; k++) {
         row.setLong(l.emojiColumn[k], 0L);
         emojiSet[k] = false;
       }
@@ -345,7 +347,7 @@ public final class MessagePass {
       ArrayData values = map.valueArray();
       for (int e = 0, n = map.numElements(); e < n; e++) {
         UTF8String name = names.getUTF8String(e);
-        for (int k = 0; k < 3; k++) {
+        for (int k = 0; k < emojiKeys.length; k++) {
           if (emojiSet[k] || !name.equals(emojiKeys[k])) continue;
           emojiSet[k] = true;
           if (!values.isNullAt(e)) row.setLong(l.emojiColumn[k], values.getInt(e));
@@ -388,7 +390,7 @@ public final class MessagePass {
       trollOf = java.util.Arrays.copyOf(trollOf, names.size());
       for (int i = from; i < names.size(); i++) {
         String name = names.get(i);
-        auditOf[i] = name.equals("spam") ? 0 : name.equals("lang_mismatch") ? 1 : -1;
+        auditOf[i] = AcceptanceAudit.AUDITED_LABELS.indexOf(name);
         trollOf[i] = Leaderboard.TROLL_LABELS.indexOf(name);
       }
     }

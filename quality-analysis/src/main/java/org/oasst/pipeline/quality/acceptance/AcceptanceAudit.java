@@ -41,10 +41,18 @@ public final class AcceptanceAudit {
    * Columns label_spam, label_lang_mismatch.
    */
   public static List<Column> labelColumns() {
-    return List.of(
-        coalesce(element_at(col("labels"), "spam").getField("value"), lit(0.0)).as("label_spam"),
-        coalesce(element_at(col("labels"), "lang_mismatch").getField("value"), lit(0.0))
-            .as("label_lang_mismatch"));
+    return AUDITED_LABELS.stream()
+        .map(name -> coalesce(element_at(col("labels"), name).getField("value"), lit(0.0))
+            .as(labelColumn(name)))
+        .toList();
+  }
+
+  /** The labels whose means the acceptance score subtracts from 1, in the order of {@link #labelColumns}. */
+  public static final List<String> AUDITED_LABELS = List.of("spam", "lang_mismatch");
+
+  /** The projected column holding an audited label's mean. */
+  public static String labelColumn(String label) {
+    return "label_" + label;
   }
 
   /**
@@ -54,8 +62,8 @@ public final class AcceptanceAudit {
    * review_count, review_result and the {@link #labelColumns}.
    */
   public static Dataset<Row> perMessage(Dataset<Row> messages, int minReviews, double threshold) {
-    Column spam = col("label_spam");
-    Column langMismatch = col("label_lang_mismatch");
+    Column spam = col(labelColumn("spam"));
+    Column langMismatch = col(labelColumn("lang_mismatch"));
     Dataset<Row> scored =
         messages
             .filter(col("review_count").geq(minReviews))

@@ -49,11 +49,11 @@ public final class LabelPassResult {
     return names;
   }
 
-  public boolean frequenciesComplete() {
+  private boolean frequenciesComplete() {
     return parts.stream().noneMatch(t -> t.frequenciesGivenUp);
   }
 
-  public boolean correlationComplete() {
+  private boolean correlationComplete() {
     return parts.stream().noneMatch(t -> t.correlationGivenUp);
   }
 
@@ -74,7 +74,7 @@ public final class LabelPassResult {
       codeOfKey.add(new HashMap<>());
       keyOfCode.add(new ArrayList<>());
     }
-    Map<Long, Integer> rowOf = new HashMap<>();
+    LabelTally.LongIntMap rowOf = new LabelTally.LongIntMap();
     Sums sums = new Sums();
     for (LabelTally t : parts) {
       int[] globalName = new int[t.names.size()];
@@ -123,8 +123,8 @@ public final class LabelPassResult {
         int code = globalCode[name][v];
         for (int scope : comboScopes[t.slotCombo[slot]]) {
           long key = ((long) scope << 40) | ((long) g << 24) | (code + 1);
-          Integer row = rowOf.get(key);
-          if (row == null) {
+          int row = rowOf.get(key);
+          if (row < 0) {
             row = sums.add(scope, g, code);
             rowOf.put(key, row);
           }

@@ -60,8 +60,21 @@ public final class Leaderboard {
     return m;
   }
 
+  /** The emojis the troll score counts, in the order of {@link #mapColumns}. */
+  public static final List<String> EMOJIS = List.of("red_flag", "+1", "-1");
+
   private static final Map<String, String> EMOJI_TERMS =
       Map.of("red_flag", "red_flags", "+1", "upvotes", "-1", "downvotes");
+
+  /** The projected column holding an emoji's count (one of {@link #EMOJIS}). */
+  public static String emojiColumn(String emoji) {
+    return "emoji_" + EMOJI_TERMS.get(emoji);
+  }
+
+  /** The projected column holding a troll label's sum (one of {@link #TROLL_LABELS}). */
+  public static String trollColumn(String label) {
+    return "troll_" + label;
+  }
 
   /**
    * The emoji counts and troll label sums the boards read, taken out of the emojis and labels maps
@@ -71,15 +84,14 @@ public final class Leaderboard {
    */
   public static List<Column> mapColumns() {
     List<Column> out = new ArrayList<>();
-    for (String name : List.of("red_flag", "+1", "-1"))
-      out.add(coalesce(element_at(col("emojis"), name).cast("long"), lit(0L))
-          .as("emoji_" + EMOJI_TERMS.get(name)));
+    for (String name : EMOJIS)
+      out.add(coalesce(element_at(col("emojis"), name).cast("long"), lit(0L)).as(emojiColumn(name)));
     for (String label : TROLL_LABELS) {
       Column lv = element_at(col("labels"), label);
       // mean x count is the sum of the reviewers' votes (multiples of 1/4): rounding the float
       // product back onto that grid keeps the sums exact whatever order Spark adds them in.
       out.add(coalesce(round(lv.getField("value").multiply(lv.getField("count")), 6), lit(0.0))
-          .as("troll_" + label));
+          .as(trollColumn(label)));
     }
     return out;
   }
@@ -122,7 +134,7 @@ public final class Leaderboard {
     out.add(emoji("upvotes", notDeleted).as("upvotes"));
     out.add(emoji("downvotes", notDeleted).as("downvotes"));
     out.add(flag(isPrompt.and(col("tree_state").equalTo("aborted_low_grade"))).as("spam_prompts"));
-    for (String label : TROLL_LABELS) out.add(col("troll_" + label).as(label));
+    for (String label : TROLL_LABELS) out.add(col(trollColumn(label)).as(label));
     return messages
         .filter(col("user_id").isNotNull())
         .select(out.toArray(Column[]::new))
