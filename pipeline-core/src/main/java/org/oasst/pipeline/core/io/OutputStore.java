@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import java.util.function.Function;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -97,6 +99,15 @@ public final class OutputStore {
 
   /** Writes a Parquet table atomically and records its rows, schema and fingerprint. */
   public OutputInfo writeTable(String relPath, Dataset<Row> df) {
+    return writeTableIf(relPath, df, () -> true);
+  }
+
+  /**
+   * As {@link #writeTable}, for a write whose worth is known only when it is done: if {@code keep}
+   * then says false, the written files are discarded, whatever was at {@code relPath} stays, and the
+   * result is null.
+   */
+  public OutputInfo writeTableIf(String relPath, Dataset<Row> df, BooleanSupplier keep) {
     return writeAtomically(
         relPath,
         staging -> {
@@ -110,6 +121,7 @@ public final class OutputStore {
             spark.sparkContext().setJobDescription(description);
           }
         },
+        written -> keep.getAsBoolean(),
         this::recordOutput);
   }
 
@@ -191,15 +203,21 @@ public final class OutputStore {
    * {@code DIR/relPath}, replacing what was there, only if the writer returned normally.
    */
   public <T> T writeAtomically(String relPath, Function<String, T> writer) {
-    return writeAtomically(relPath, writer, null);
+    return writeAtomically(relPath, writer, result -> true, null);
   }
 
   /**
-   * As above; {@code onCommitted} runs right after the move, and the manifest is rewritten then, so
+   * As above, but what the writer made is moved into place only if {@code keep} accepts its result
+   * (else it is removed with the staging folder, and the result is null). {@code onCommitted} runs
+   * right after the move, and the manifest is rewritten then, so
    * that a run killed at any point leaves a manifest that lists exactly the complete outputs (only the
    * moment between the move and the manifest write can leave a listed output with its older entry).
    */
-  private <T> T writeAtomically(String relPath, Function<String, T> writer, java.util.function.Consumer<T> onCommitted) {
+  private <T> T writeAtomically(
+      String relPath,
+      Function<String, T> writer,
+      Predicate<T> keep,
+      java.util.function.Consumer<T> onCommitted) {
     Path target = new Path(root, relPath);
     // One staging folder per write, so that concurrent or nested writes never clean up each other's.
     Path writeDir = new Path(root, STAGING + "/" + runId + "-" + UUID.randomUUID());
@@ -207,6 +225,7 @@ public final class OutputStore {
     try {
       fs.mkdirs(staging.getParent());
       T result = writer.apply(staging.toString());
+      if (!keep.test(result)) return null;
       replace(staging, target);
       if (onCommitted != null) {
         onCommitted.accept(result);

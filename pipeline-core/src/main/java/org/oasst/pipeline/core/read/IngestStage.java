@@ -1,6 +1,8 @@
 package org.oasst.pipeline.core.read;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -18,7 +20,7 @@ import org.oasst.pipeline.core.privacy.Pseudonymizer;
  * {@code reconciliation} and {@code unknown_keys}.
  *
  * <p>Config keys: {@code ingest.format} (auto), {@code ingest.partitions} (0 = Spark's default
- * parallelism).
+ * parallelism), {@code ingest.single_pass} (true).
  */
 public final class IngestStage {
   private IngestStage() {}
@@ -27,6 +29,9 @@ public final class IngestStage {
   public static final String PARTITIONS_KEY = "ingest.partitions";
   public static final String PSEUDONYMIZE_KEY = "ingest.pseudonymize_users";
   public static final String PSEUDONYM_KEY_FILE_KEY = "ingest.pseudonym_key_file";
+
+  /** Whether one JSONL input is read and written in one pass ({@link SinglePassRead}). */
+  public static final String SINGLE_PASS_KEY = "ingest.single_pass";
 
   public static ReadOptions options(PipelineConfig config) {
     return new ReadOptions(config.getString(FORMAT_KEY, "auto"), config.getInt(PARTITIONS_KEY, 0));
@@ -38,12 +43,15 @@ public final class IngestStage {
         config.getBoolean(PSEUDONYMIZE_KEY, false)
             ? Pseudonymizer.loadKey(config.getString(PSEUDONYM_KEY_FILE_KEY, null), Pseudonymizer.DEFAULT_KEY_ENV)
             : null;
-    IngestResult result = OasstReader.read(spark, inputs, options(config));
+    ReadOptions options = options(config);
+    Map<String, Object> plan = new LinkedHashMap<>();
+    IngestResult result = readWhileWriting(spark, store, inputs, config, pseudonymKey, plan);
+    boolean messagesWritten = result != null;
+    if (!messagesWritten) result = OasstReader.read(spark, inputs, options);
     try {
-      Dataset<Row> messages = result.messages();
-      // Pseudonymized here, before anything is written, so that every later output sees only pseudonyms.
-      if (pseudonymKey != null) messages = Pseudonymizer.apply(messages, pseudonymKey);
-      store.writeTable("tables/messages", messages);
+      if (!messagesWritten) {
+        store.writeTable("tables/messages", pseudonymized(result.messages(), pseudonymKey));
+      }
       // Labels and emojis come from the written messages: a cheap scan of two columns instead of
       // recomputing duplicate resolution.
       Dataset<Row> written = store.read("tables/messages");
@@ -57,10 +65,42 @@ public final class IngestStage {
       store.recordSection("inputs", result.inputs());
       store.recordSection("reconciliation", result.reconciliation());
       store.recordSection("unknown_keys", result.unknownKeys());
+      store.recordSection("read_plan", plan);
       store.commitManifest();
     } finally {
       result.release();
     }
+  }
+
+  /**
+   * The single pass ({@link SinglePassRead}): reads the input while {@code tables/messages} is written,
+   * and returns the rest of what was read; null, with nothing written, when the input needs the spread
+   * read. {@code plan} receives which read it was, and why not the single pass.
+   */
+  private static IngestResult readWhileWriting(
+      SparkSession spark,
+      OutputStore store,
+      List<String> inputs,
+      PipelineConfig config,
+      byte[] pseudonymKey,
+      Map<String, Object> plan) {
+    SinglePassRead single =
+        config.getBoolean(SINGLE_PASS_KEY, true) ? SinglePassRead.plan(spark, inputs, options(config)) : null;
+    IngestResult result = null;
+    if (single != null && single.applies()) {
+      store.writeTableIf("tables/messages", pseudonymized(single.messages(), pseudonymKey), single::complete);
+      result = single.result();
+    }
+    plan.put("read", result != null ? "single_pass" : "spread");
+    if (result == null) {
+      plan.put("spread_because", single == null ? SINGLE_PASS_KEY + " is false" : single.spreadBecause());
+    }
+    return result;
+  }
+
+  /** Pseudonymized here, before anything is written, so that every later output sees only pseudonyms. */
+  private static Dataset<Row> pseudonymized(Dataset<Row> messages, byte[] pseudonymKey) {
+    return pseudonymKey == null ? messages : Pseudonymizer.apply(messages, pseudonymKey);
   }
 
   /** Runs {@code first} on this thread and {@code second} on another; the first failure is rethrown. */

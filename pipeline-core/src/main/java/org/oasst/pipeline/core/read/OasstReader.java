@@ -52,17 +52,10 @@ public final class OasstReader {
 
   public static IngestResult read(SparkSession spark, List<String> inputs, ReadOptions options) {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
-    List<InputFile> files = InputResolver.resolve(conf, inputs);
+    List<InputFile> files = resolve(conf, inputs, options.format());
     String format = options.format();
     List<InputFile> parquet = files.stream().filter(InputFile::isParquet).toList();
     List<InputFile> jsonl = files.stream().filter(f -> !f.isParquet()).toList();
-    if (format.equals("parquet") && !jsonl.isEmpty()) {
-      throw new InputException("--format parquet, but not a Parquet file: " + jsonl.get(0).path());
-    }
-    if ((format.equals(LineProcessor.TREES) || format.equals(LineProcessor.MESSAGES))
-        && !parquet.isEmpty()) {
-      throw new InputException("--format " + format + ", but a Parquet file: " + parquet.get(0).path());
-    }
     HadoopConf hadoopConf = new HadoopConf(conf);
     Dataset<Row> raw = null;
     // A single JSONL file is read by a single task, which sees every row to be spread: it summarizes
@@ -101,13 +94,7 @@ public final class OasstReader {
     // id may occur twice.
     SpreadSummary summary =
         summarizedWhileReading ? summaryOfTheRead(shuffled, readSummary) : summaryOfTheSpread(shuffled);
-    Map<String, FileTotals> perFile = new LinkedHashMap<>();
-    for (InputFile f : files) perFile.put(f.path(), new FileTotals(f));
-    // a Parquet file reports one statistics row per partition, each to be added
-    for (String json : summary.fileStats) {
-      Map<String, Object> stats = parse(json);
-      perFile.computeIfAbsent((String) stats.get("path"), p -> new FileTotals(null)).add(stats);
-    }
+    Map<String, FileTotals> perFile = perFile(files, summary);
     long quarantinedRows = summary.quarantinedRows;
     List<Dataset<Row>> cached = new ArrayList<>();
     // The message ids and tree ids that do occur more than once, if the summary saw a repeat.
@@ -149,6 +136,27 @@ public final class OasstReader {
       countDuplicates(spread, duplicateCopies, perFile);
     }
 
+    return result(messages, quarantine, perFile, cached);
+  }
+
+  /** Every input file's totals, from the statistics rows of the summary. */
+  static Map<String, FileTotals> perFile(List<InputFile> files, SpreadSummary summary) {
+    Map<String, FileTotals> perFile = new LinkedHashMap<>();
+    for (InputFile f : files) perFile.put(f.path(), new FileTotals(f));
+    // a Parquet file reports one statistics row per partition, each to be added
+    for (String json : summary.fileStats) {
+      Map<String, Object> stats = parse(json);
+      perFile.computeIfAbsent((String) stats.get("path"), p -> new FileTotals(null)).add(stats);
+    }
+    return perFile;
+  }
+
+  /** The tables and the manifest sections; the reconciliation is checked to balance here. */
+  static IngestResult result(
+      Dataset<Row> messages,
+      Dataset<Row> quarantine,
+      Map<String, FileTotals> perFile,
+      List<Dataset<Row>> cached) {
     Map<String, Object> reconciliation = reconciliation(perFile);
     List<Map<String, Object>> inputSection = new ArrayList<>();
     Map<String, Long> unknownKeys = new TreeMap<>();
@@ -165,6 +173,24 @@ public final class OasstReader {
         reconciliation,
         unknownKeys,
         cached);
+  }
+
+  /**
+   * The input files, checked on the driver: a missing or unreadable input, or one of another container
+   * than a forced format, fails here, before any Spark job.
+   */
+  static List<InputFile> resolve(Configuration conf, List<String> inputs, String format) {
+    List<InputFile> files = InputResolver.resolve(conf, inputs);
+    List<InputFile> parquet = files.stream().filter(InputFile::isParquet).toList();
+    List<InputFile> jsonl = files.stream().filter(f -> !f.isParquet()).toList();
+    if (format.equals("parquet") && !jsonl.isEmpty()) {
+      throw new InputException("--format parquet, but not a Parquet file: " + jsonl.get(0).path());
+    }
+    if ((format.equals(LineProcessor.TREES) || format.equals(LineProcessor.MESSAGES))
+        && !parquet.isEmpty()) {
+      throw new InputException("--format " + format + ", but a Parquet file: " + parquet.get(0).path());
+    }
+    return files;
   }
 
   /** One narrow pass (no shuffle) over the spread rows. */
@@ -274,7 +300,7 @@ public final class OasstReader {
   }
 
   /** Adds up the statistics of one file (Parquet files report one part per partition). */
-  private static final class FileTotals {
+  static final class FileTotals {
     String container;
     long sizeBytes = -1;
     String checksum;
@@ -336,7 +362,7 @@ public final class OasstReader {
   }
 
   /** Reads the files of one partition (normally exactly one) one after the other. */
-  private static final class FilesIterator implements Iterator<InternalRow> {
+  static final class FilesIterator implements Iterator<InternalRow> {
     private final Iterator<InputFile> files;
     private final HadoopConf conf;
     private final String format;

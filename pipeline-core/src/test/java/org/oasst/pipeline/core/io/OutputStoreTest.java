@@ -123,6 +123,34 @@ class OutputStoreTest {
   }
 
   @Test
+  void aWriteNotKeptLeavesThePreviousOutputAndManifestEntry(@TempDir Path dir) {
+    OutputStore store = new OutputStore(spark, dir.toString());
+    OutputInfo first = store.writeTable("tables/t", table(rows(5), 1));
+    boolean[] asked = {false};
+    OutputInfo discarded =
+        store.writeTableIf(
+            "tables/t",
+            table(rows(50), 2),
+            () -> {
+              // asked only once the write is done: the staged files are there to be judged
+              asked[0] = true;
+              return false;
+            });
+    assertTrue(asked[0]);
+    assertEquals(null, discarded);
+    Dataset<Row> kept = store.read("tables/t");
+    assertEquals(5, kept.count());
+    assertEquals(first.fingerprint(), Fingerprint.of(kept).fingerprint());
+    assertEquals(first.fingerprint(), store.outputs().get("tables/t").get("fingerprint"));
+    assertFalse(Files.exists(dir.resolve("_staging")), "the discarded files are removed");
+
+    OutputInfo kept2 = store.writeTableIf("tables/t", table(rows(50), 2), () -> true);
+    assertEquals(50, kept2.rows());
+    assertEquals(50, store.read("tables/t").count());
+    assertEquals(kept2.fingerprint(), store.outputs().get("tables/t").get("fingerprint"));
+  }
+
+  @Test
   void writeObservesTheFingerprintOfWhatItWrites(@TempDir Path dir) throws Exception {
     // A plan with a shuffle and an aggregate, as the stages write them, and a double column.
     Dataset<Row> df =
