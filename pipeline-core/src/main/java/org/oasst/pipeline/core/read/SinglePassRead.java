@@ -62,12 +62,10 @@ public final class SinglePassRead {
   public static SinglePassRead plan(SparkSession spark, List<String> inputs, ReadOptions options) {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     List<InputFile> files = OasstReader.resolve(conf, inputs, options.format());
-    String notApplicable =
-        files.size() != 1
-            ? "several input files"
-            : files.get(0).isParquet()
-                ? "a Parquet input"
-                : options.partitions() > 0 ? IngestStage.PARTITIONS_KEY + " is set" : null;
+    String notApplicable = null;
+    if (files.size() != 1) notApplicable = files.isEmpty() ? "no input file" : "several input files";
+    else if (files.get(0).isParquet()) notApplicable = "a Parquet input";
+    else if (options.partitions() > 0) notApplicable = IngestStage.PARTITIONS_KEY + " is set";
     if (notApplicable != null) return new SinglePassRead(spark, files, null, null, notApplicable);
     HadoopConf hadoopConf = new HadoopConf(conf);
     String format = options.format();
@@ -107,8 +105,9 @@ public final class SinglePassRead {
   }
 
   /**
-   * After {@link #messages()} was run: the quarantine and the manifest sections, with the messages
-   * and the tables exploded from them as that same frame; null unless {@link #complete()}.
+   * After {@link #messages()} was run: the quarantine (held on the driver) and the manifest sections;
+   * null unless {@link #complete()}. Its messages, labels and emojis are {@link #messages()} and what
+   * explodes from it, which would read the file again: take them from the written table instead.
    */
   public IngestResult result() {
     if (!complete()) return null;

@@ -106,6 +106,17 @@ class SinglePassReadTest {
   }
 
   @Test
+  void anEmptyFileIsOneQuarantineRowEitherWay() throws IOException {
+    Path input = dir.resolve("empty.jsonl");
+    Files.write(input, new byte[0]);
+    JsonNode single = bothReadsAgree(input, PipelineConfig.defaults());
+    assertEquals("single_pass", single.at("/read_plan/read").asText());
+    assertEquals(0, single.at("/outputs/tables~1messages/rows").asLong());
+    assertEquals(1, single.at("/outputs/quarantine/rows").asLong());
+    assertEquals(1, single.at("/reconciliation/totals/empty_files").asLong());
+  }
+
+  @Test
   void generatedTreesWithPseudonymizedUsersAreTheSameEitherWay() throws IOException {
     Path input = dir.resolve("synthetic.trees.jsonl");
     try (OutputStream out = Files.newOutputStream(input)) {
