@@ -104,7 +104,9 @@ class CommandLineTest {
     assertEquals(0, synth.code(), synth.err());
     assertTrue(Files.size(input) > 0);
 
-    assertEquals(0, cli("ingest", "--input", input.toString(), "--output", out.toString()).code());
+    Result ingest = cli("ingest", "--input", input.toString(), "--output", out.toString());
+    assertEquals(0, ingest.code(), ingest.err());
+    assertTrue(ingest.err().contains("[ingest] input read once and written in the same pass"), ingest.err());
     assertEquals(0, cli("trees", "--output", out.toString()).code());
     Result build = cli("build", "--output", out.toString(), "--set", "datasets.build=[sft, rm_pairs]");
     assertEquals(0, build.code(), build.err());

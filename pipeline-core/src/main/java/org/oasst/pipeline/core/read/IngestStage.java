@@ -95,6 +95,8 @@ public final class IngestStage {
     if (result == null) {
       plan.put("spread_because", single == null ? SINGLE_PASS_KEY + " is false" : single.spreadBecause());
     }
+    // the spread read that follows a single pass that fell short reads the input a second time
+    plan.put("input_reads", result == null && single != null && single.applies() ? 2 : 1);
     return result;
   }
 

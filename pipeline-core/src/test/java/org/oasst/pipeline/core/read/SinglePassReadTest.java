@@ -74,6 +74,7 @@ class SinglePassReadTest {
     JsonNode single = bothReadsAgree(TestSpark.realSample(TestSpark.EN_100), PipelineConfig.defaults());
     assertEquals("single_pass", single.at("/read_plan/read").asText());
     assertFalse(single.at("/read_plan").has("spread_because"));
+    assertEquals(1, single.at("/read_plan/input_reads").asInt());
     assertEquals(1167, single.at("/outputs/tables~1messages/rows").asLong());
     assertEquals(100, single.at("/reconciliation/totals/trees_read").asLong());
     assertEquals(0, single.at("/outputs/quarantine/rows").asLong());
@@ -148,6 +149,7 @@ class SinglePassReadTest {
     JsonNode m = ingest(TestSpark.realSample(TestSpark.OPENPAWS), out, PipelineConfig.defaults());
     assertEquals("spread", m.at("/read_plan/read").asText());
     assertEquals("a message id or tree id may occur twice", m.at("/read_plan/spread_because").asText());
+    assertEquals(2, m.at("/read_plan/input_reads").asInt());
     assertEquals(1500, m.at("/outputs/tables~1messages/rows").asLong());
     assertEquals(551, m.at("/reconciliation/totals/trees_read").asLong());
     assertEquals(31, m.at("/reconciliation/totals/duplicate_trees_collapsed").asLong());
@@ -197,6 +199,7 @@ class SinglePassReadTest {
     JsonNode m = JSON.readTree(out.resolve(OutputStore.MANIFEST).toFile());
     assertEquals("spread", m.at("/read_plan/read").asText());
     assertEquals("several input files", m.at("/read_plan/spread_because").asText());
+    assertEquals(1, m.at("/read_plan/input_reads").asInt());
     assertTrue(m.at("/outputs/tables~1messages/rows").asLong() > 1500);
   }
 

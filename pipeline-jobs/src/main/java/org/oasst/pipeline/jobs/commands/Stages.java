@@ -23,7 +23,16 @@ final class Stages {
     c.stage("ingest", () -> IngestStage.run(c.spark(), store, inputs, c.config()));
     c.err().println("[ingest] " + rows(store, "tables/messages", "messages") + ", "
         + rows(store, "tables/labels", "label rows") + ", " + rows(store, "quarantine", "quarantined records"));
+    c.err().println("[ingest] " + readPlan(store));
     commit(c, store);
+  }
+
+  /** Which read made the tables, from the manifest's read_plan: a second read is worth a word. */
+  private static String readPlan(OutputStore store) {
+    if (!(store.section("read_plan") instanceof Map<?, ?> plan)) return "read plan not recorded";
+    if ("single_pass".equals(plan.get("read"))) return "input read once and written in the same pass";
+    String times = Integer.valueOf(2).equals(plan.get("input_reads")) ? "twice" : "once";
+    return "input read " + times + ", with a shuffle for duplicate resolution: " + plan.get("spread_because");
   }
 
   static void trees(JobContext c, OutputStore store) {
