@@ -180,7 +180,8 @@ public final class SinglePassRead {
         } else if (kind.equals(QUARANTINE)) {
           keep(row);
         }
-        // tree markers only serve duplicate resolution, which this pass leaves to the spread read
+        // tree markers only serve duplicate resolution, which this pass leaves to the spread read;
+        // the file's statistics row is in the summary
       }
       return true;
     }
