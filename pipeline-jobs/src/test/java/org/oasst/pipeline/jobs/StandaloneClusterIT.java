@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -168,6 +170,9 @@ class StandaloneClusterIT {
     Path out = temp.resolve("run-output");
     ItCommands.runLocally(processes, "synth-for-cluster", List.of("synth", "--trees", "300", "--seed", "7", "--output", input.toString()),
         Duration.ofSeconds(90));
+    // One broken line, so that the single-pass ingest carries a quarantine row from an executor's
+    // JVM to the driver's.
+    Files.writeString(input, "[1, 2]\n", java.nio.file.StandardOpenOption.APPEND);
 
     // Analyses and the DL4J scorer have their own module tests; here the cluster path of ingest,
     // trees and datasets is what counts, within the suite's time budget.
@@ -179,6 +184,9 @@ class StandaloneClusterIT {
     OutputFolderCheck check = OutputFolderCheck.of(out);
     check.assertConsistent(TestSpark.get());
     assertTrue(check.manifestRows("tables/messages") > 0, "no messages in " + check.describe());
+    assertEquals(1, check.manifestRows("quarantine"), check.describe());
+    JsonNode manifest = new ObjectMapper().readTree(out.resolve(OutputStore.MANIFEST).toFile());
+    assertEquals("single_pass", manifest.at("/read_plan/read").asText(), manifest.get("read_plan").toString());
     assertTrue(executorLogs().contains("Running task"), "the executors ran no task");
   }
 }
