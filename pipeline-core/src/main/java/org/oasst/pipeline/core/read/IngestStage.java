@@ -45,7 +45,14 @@ public final class IngestStage {
             : null;
     ReadOptions options = options(config);
     Map<String, Object> plan = new LinkedHashMap<>();
-    IngestResult result = readWhileWriting(spark, store, inputs, config, pseudonymKey, plan);
+    IngestResult result = null;
+    if (config.getBoolean(SINGLE_PASS_KEY, true)) {
+      result = readWhileWriting(spark, store, inputs, options, pseudonymKey, plan);
+    } else {
+      plan.put("read", "spread");
+      plan.put("spread_because", SINGLE_PASS_KEY + " is false");
+      plan.put("input_reads", 1);
+    }
     boolean messagesWritten = result != null;
     if (!messagesWritten) result = OasstReader.read(spark, inputs, options);
     try {
@@ -81,22 +88,19 @@ public final class IngestStage {
       SparkSession spark,
       OutputStore store,
       List<String> inputs,
-      PipelineConfig config,
+      ReadOptions options,
       byte[] pseudonymKey,
       Map<String, Object> plan) {
-    SinglePassRead single =
-        config.getBoolean(SINGLE_PASS_KEY, true) ? SinglePassRead.plan(spark, inputs, options(config)) : null;
+    SinglePassRead single = SinglePassRead.plan(spark, inputs, options);
     IngestResult result = null;
-    if (single != null && single.applies()) {
+    if (single.applies()) {
       store.writeTableIf("tables/messages", pseudonymized(single.messages(), pseudonymKey), single::complete);
       result = single.result();
     }
     plan.put("read", result != null ? "single_pass" : "spread");
-    if (result == null) {
-      plan.put("spread_because", single == null ? SINGLE_PASS_KEY + " is false" : single.spreadBecause());
-    }
+    if (result == null) plan.put("spread_because", single.spreadBecause());
     // the spread read that follows a single pass that fell short reads the input a second time
-    plan.put("input_reads", result == null && single != null && single.applies() ? 2 : 1);
+    plan.put("input_reads", result == null && single.applies() ? 2 : 1);
     return result;
   }
 
