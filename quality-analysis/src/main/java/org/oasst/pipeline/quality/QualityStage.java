@@ -218,6 +218,9 @@ public final class QualityStage {
     input.put("first_created_date", instantOf(facts.firstCreatedMicros()));
     input.put("last_created_date", instantOf(facts.lastCreatedMicros()));
     meta.put("input", input);
+    // How the single pass read the table (see MessagePass.read): a slow analyze reading "rows" was
+    // not given a plain Parquet table or has the vectorized reader turned off.
+    meta.put("message_pass_read", pass.columnar() ? "column_batches" : "rows");
     meta.put("config", effectiveConfig(config));
 
     // 1. Languages

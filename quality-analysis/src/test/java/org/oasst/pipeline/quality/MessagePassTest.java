@@ -85,6 +85,60 @@ class MessagePassTest {
     compare(TestSpark.get().read().parquet(path), "edge cases");
   }
 
+  /**
+   * One task reading a file of many row groups whose dictionaries number the same label names and
+   * emojis differently (the names come in another order in each half), so that what the pass
+   * derives per dictionary id must be forgotten when a new row group's dictionary arrives.
+   */
+  @Test
+  void rowGroupsWithDifferentDictionaries() {
+    List<Msg> msgs = new ArrayList<>();
+    for (int t = 0; t < 300; t++) {
+      boolean late = t >= 150;
+      Msg p = Msg.prompt("P" + t, "u" + (t % 17)).lang(late ? "de" : "en");
+      Msg a = Msg.reply("A" + t, p, "v" + (t % 11)).rank(t % 3);
+      if (late) {
+        p.label("humor", (t % 5) / 4.0, 3).label("toxicity", (t % 3) / 2.0, 3).label("quality", 0.25, 3)
+            .emoji("-1", t % 4).emoji("+1", 2).emoji("red_flag", 1);
+        a.label("pii", 0.5, 2).label("humor", 0.75, 3).emoji("+1", 3);
+      } else {
+        p.label("quality", (t % 5) / 4.0, 3).label("spam", (t % 2) * 1.0, 3).label("humor", 0.0, 3)
+            .emoji("+1", t % 4).emoji("-1", 1);
+        a.label("humor", 0.5, 2).label("pii", 0.25, 3).emoji("red_flag", 2);
+      }
+      msgs.add(p);
+      msgs.add(a);
+    }
+    String path = dir.resolve("row-groups").toString();
+    // Row groups of about a hundred messages, in one file read by one task.
+    Msg.table(msgs).coalesce(1).write().option("parquet.block.size", "1").parquet(path);
+    SparkSession spark = TestSpark.get();
+    String maxBytes = "spark.sql.files.maxPartitionBytes";
+    String before = spark.conf().get(maxBytes);
+    spark.conf().set(maxBytes, String.valueOf(1L << 30));
+    try {
+      Dataset<Row> messages = spark.read().parquet(path);
+      assertEquals(1, messages.rdd().getNumPartitions());
+      compare(messages, "row groups", true, false);
+    } finally {
+      spark.conf().set(maxBytes, before);
+    }
+  }
+
+  /** Spark's row scan, which the pass takes where the table cannot be read in column batches. */
+  @Test
+  void rowReadWhereTheVectorizedReaderIsOff() {
+    SparkSession spark = TestSpark.get();
+    String vectorized = "spark.sql.parquet.enableVectorizedReader";
+    spark.conf().set(vectorized, "false");
+    try {
+      compare(ingested("openpaws-rows", TestSpark.realSample(TestSpark.OPENPAWS).toString()),
+          "openpaws, rows", false, true);
+    } finally {
+      spark.conf().unset(vectorized);
+    }
+  }
+
   private static Dataset<Row> ingested(String name, String input) {
     SparkSession spark = TestSpark.get();
     IngestResult read = OasstReader.read(spark, List.of(input), ReadOptions.defaults());
@@ -96,10 +150,15 @@ class MessagePassTest {
   }
 
   private static void compare(Dataset<Row> messages, String what) {
+    compare(messages, what, true, true);
+  }
+
+  private static void compare(Dataset<Row> messages, String what, boolean columnar, boolean severalParts) {
     SparkSession spark = messages.sparkSession();
     MessagePass.Result pass = MessagePass.run(spark, messages);
     try {
-      assertTrue(messages.rdd().getNumPartitions() > 1, what + ": several partitions");
+      assertEquals(columnar, pass.columnar(), what + ": read in column batches");
+      if (severalParts) assertTrue(messages.rdd().getNumPartitions() > 1, what + ": several partitions");
       // The projection: every message, every column, exactly.
       assertEquals(
           sorted(QualityStage.project(messages)), sorted(pass.projected()), what + ": projection");
