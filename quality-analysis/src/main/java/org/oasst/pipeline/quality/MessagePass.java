@@ -329,7 +329,6 @@ public final class MessagePass {
     /** The current batch's map columns, when their offsets can be read (null: read as maps). */
     private WritableColumnVector labelsVector, emojisVector;
     private final DictionaryCache labelNames = new DictionaryCache();
-    private DictionaryCache[] valueIndices = new DictionaryCache[0];
     private final DictionaryCache emojiNames = new DictionaryCache();
 
     Tallying(Iterator<InternalRow> in, Layout layout, CollectionAccumulator<PartSummary> out) {
@@ -401,7 +400,6 @@ public final class MessagePass {
         labelValue = labelStructs.getChild(0);
         labelCount = labelStructs.getChild(1);
         labelNames.startBatch(labelKeys);
-        for (DictionaryCache c : valueIndices) if (c != null) c.startBatch(labelValue);
       }
       emojisVector = batch.column(l.emojis) instanceof WritableColumnVector v ? v : null;
       if (emojisVector != null) {
@@ -479,13 +477,12 @@ public final class MessagePass {
       for (int e = 0, n = map.numElements(); e < n; e++) {
         int name = tally.nameAt(e, names.getUTF8String(e));
         if (values.isNullAt(e)) {
-          label(tally, name, true, 0, 0, true, 0);
+          label(tally, name, true, 0, true, 0);
           continue;
         }
         InternalRow label = values.getStruct(e, 2);
         boolean valueNull = label.isNullAt(0), countNull = label.isNullAt(1);
-        double value = valueNull ? 0 : label.getDouble(0);
-        label(tally, name, valueNull, valueNull ? 0 : tally.valueIndex(name, value), value, countNull,
+        label(tally, name, valueNull, valueNull ? 0 : label.getDouble(0), countNull,
             countNull ? 0 : label.getInt(1));
       }
     }
@@ -501,49 +498,21 @@ public final class MessagePass {
           labelNames.remember(at, name);
         }
         if (labelStructs.isNullAt(at)) {
-          label(tally, name, true, 0, 0, true, 0);
+          label(tally, name, true, 0, true, 0);
           continue;
         }
-        boolean countNull = labelCount.isNullAt(at);
-        int count = countNull ? 0 : labelCount.getInt(at);
-        if (labelValue.isNullAt(at)) {
-          label(tally, name, true, 0, 0, countNull, count);
-          continue;
-        }
-        double value = labelValue.getDouble(at);
-        DictionaryCache values = valuesOf(name);
-        int v = values.derived(at);
-        if (v < 0) {
-          v = tally.valueIndex(name, value);
-          values.remember(at, v);
-        }
-        label(tally, name, false, v, value, countNull, count);
+        boolean valueNull = labelValue.isNullAt(at), countNull = labelCount.isNullAt(at);
+        label(tally, name, valueNull, valueNull ? 0 : labelValue.getDouble(at), countNull,
+            countNull ? 0 : labelCount.getInt(at));
       }
     }
 
-    /**
-     * Per label name: the value index of each dictionary id of the label values (the values are
-     * dictionary-encoded too: a few dozen distinct means per label).
-     */
-    private DictionaryCache valuesOf(int name) {
-      if (name >= valueIndices.length) valueIndices = java.util.Arrays.copyOf(valueIndices, name + 8);
-      DictionaryCache c = valueIndices[name];
-      if (c == null) {
-        c = valueIndices[name] = new DictionaryCache();
-        c.startBatch(labelValue);
-      }
-      return c;
-    }
-
-    /**
-     * One entry of a message's labels map, in map order; {@code v}: its value's
-     * {@link LabelTally#valueIndex} (0 for no value).
-     */
-    private void label(LabelTally tally, int name, boolean valueNull, int v, double value,
-        boolean countNull, int count) {
+    /** One entry of a message's labels map, in map order. */
+    private void label(LabelTally tally, int name, boolean valueNull, double value, boolean countNull,
+        int count) {
       Layout l = layout;
       if (name >= auditOf.length) knowNames(tally);
-      tally.labelAt(name, v, countNull, count);
+      tally.label(name, valueNull, value, countNull, count);
       // element_at takes a name's first entry: later ones are not looked at.
       int audit = auditOf[name];
       if (audit >= 0 && !auditSet[audit]) {

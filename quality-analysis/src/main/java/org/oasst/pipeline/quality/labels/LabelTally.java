@@ -79,9 +79,7 @@ public final class LabelTally implements Serializable {
   private transient int[] present;
   private transient int[] presentValue;
   private transient int presentCount;
-  /** Per name: the number of the message it was last seen in (no clearing between messages). */
-  private transient int[] seenIn;
-  private transient int message;
+  private transient boolean[] seen;
   private transient int combo;
 
   private void initFilling() {
@@ -95,7 +93,7 @@ public final class LabelTally implements Serializable {
     valueIndex = new LongIntMap[8];
     present = new int[32];
     presentValue = new int[32];
-    seenIn = new int[8];
+    seen = new boolean[8];
   }
 
   /** The partition's label names, by local index. */
@@ -126,7 +124,6 @@ public final class LabelTally implements Serializable {
     if (nameIndex == null) initFilling();
     combo = combination;
     presentCount = 0;
-    message++;
   }
 
   /**
@@ -159,7 +156,7 @@ public final class LabelTally implements Serializable {
       values = Arrays.copyOf(values, cap);
       valueCount = Arrays.copyOf(valueCount, cap);
       valueIndex = Arrays.copyOf(valueIndex, cap);
-      seenIn = Arrays.copyOf(seenIn, cap);
+      seen = Arrays.copyOf(seen, cap);
       PairTally[][] grown = new PairTally[cap][cap];
       for (int i = 0; i < pairs.length; i++) System.arraycopy(pairs[i], 0, grown[i], 0, pairs.length);
       pairs = grown;
@@ -176,15 +173,8 @@ public final class LabelTally implements Serializable {
    * once in the correlation (as looking the name up does).
    */
   public void label(int name, boolean valueNull, double value, boolean countNull, int count) {
-    labelAt(name, valueNull ? 0 : valueIndex(name, value), countNull, count);
-  }
-
-  /**
-   * As {@link #label}, with the value given by its {@link #valueIndex} (0: no value): a caller that
-   * meets the same values again and again can look each one up once.
-   */
-  public void labelAt(int name, int v, boolean countNull, int count) {
     if (frequenciesGivenUp && correlationGivenUp) return;
+    int v = valueNull ? 0 : valueIndexOf(name, value);
     if (!frequenciesGivenUp) {
       int slot = slotOf(name, v);
       if (slot >= 0) {
@@ -196,10 +186,10 @@ public final class LabelTally implements Serializable {
         }
       }
     }
-    if (seenIn[name] == message) return;
+    if (seen[name]) return;
     // The first occurrence decides, as element_at does: a later one is not looked at.
-    seenIn[name] = message;
-    if (v != 0) {
+    seen[name] = true;
+    if (!valueNull) {
       if (presentCount == present.length) {
         present = Arrays.copyOf(present, presentCount * 2);
         presentValue = Arrays.copyOf(presentValue, presentCount * 2);
@@ -209,17 +199,9 @@ public final class LabelTally implements Serializable {
     }
   }
 
-  /**
-   * The index (1 and up) of label {@code name}'s value {@code value} in this partition's tables; 0
-   * once both the frequencies and the joint tables are given up (nothing is tallied any more).
-   */
-  public int valueIndex(int name, double value) {
-    if (frequenciesGivenUp && correlationGivenUp) return 0;
-    return valueIndexOf(name, value);
-  }
-
   /** Ends the current message: every pair of its labels with a value. */
   public void endMessage() {
+    Arrays.fill(seen, 0, names.size(), false);
     if (correlationGivenUp) return;
     for (int a = 0; a < presentCount; a++) {
       int i = present[a];
