@@ -5,6 +5,8 @@
 #   --output DIR  an existing output folder with tables/messages (e.g. from run-bench.sh 10m): no ingest;
 #                 the analyses are written into it
 #   INPUT...      OASST JSONL / Parquet inputs (default: the real OpenPaws sample)
+# BENCH_MAIN=PerUserFloorBench with --output DIR times the least the per-user outputs cost instead
+# (scan, per-user aggregation, sorted write; see that class).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=${BENCH_DIR:-$(mktemp -d /tmp/analyze-bench.XXXXXX)}
@@ -32,7 +34,7 @@ if [[ -n "${TREES:-}" ]]; then
     --trees "$TREES" --output "${INPUTS[0]}" --seed 7
 fi
 /usr/bin/time -v java $OPENS -Xmx${BENCH_HEAP:-4g} -cp "$CP" \
-  org.oasst.pipeline.quality.bench.AnalyzeBench "$OUT" "${INPUTS[@]}" 2> "$WORK/time.txt" | tee "$WORK/result.txt"
+  org.oasst.pipeline.quality.bench.${BENCH_MAIN:-AnalyzeBench} "$OUT" "${INPUTS[@]}" 2> "$WORK/time.txt" | tee "$WORK/result.txt"
 grep -E "Elapsed|Maximum resident" "$WORK/time.txt" || true
 echo "work dir: $WORK"
 grep -E "Exception|Error" "$WORK/time.txt" | head -5 || true

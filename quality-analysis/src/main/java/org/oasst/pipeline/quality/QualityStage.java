@@ -11,10 +11,12 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.storage.StorageLevel;
 import org.oasst.pipeline.core.config.PipelineConfig;
 import org.oasst.pipeline.core.io.OutputStore;
@@ -61,6 +63,7 @@ public final class QualityStage {
     d.put("analysis.leaderboard.reference_time", "");
     d.put("analysis.leaderboard.month_days", 30);
     d.put("analysis.write_threads", 3);
+    d.put("analysis.csv_max_position", 10_000);
     return d;
   }
 
@@ -130,13 +133,18 @@ public final class QualityStage {
     }
 
     void write(String relPath, Dataset<Row> df) {
+      write(relPath, df, UnaryOperator.identity());
+    }
+
+    /** As {@link #write(String, Dataset)}, with a CSV copy of {@code csvRows} of the written table. */
+    void write(String relPath, Dataset<Row> df, UnaryOperator<Dataset<Row>> csvRows) {
       String key = relPath.substring(relPath.indexOf('/') + 1);
       synchronized (timings) {
         timings.put(key, null); // keeps the keys in the order the outputs were started
       }
       Runnable job = () -> {
         long start = System.nanoTime();
-        store.writeTableWithCsv(relPath, df);
+        store.writeTableWithCsv(relPath, df, csvRows);
         synchronized (timings) {
           timings.put(key, (System.nanoTime() - start) / 1_000_000);
         }
@@ -235,7 +243,9 @@ public final class QualityStage {
     ContributorTables.Tables contributors =
         ContributorTables.compute(perUserAndLanguage,
             config.getInt("analysis.contributors.lorenz_points", 100));
-    writes.write("analysis/contributors", contributors.contributors(spark));
+    int csvMaxPosition = config.getInt("analysis.csv_max_position", 10_000);
+    UnaryOperator<Dataset<Row>> perUserCsv = topPositions(csvMaxPosition);
+    writes.write("analysis/contributors", contributors.contributors(spark), perUserCsv);
     writes.write("analysis/contributor_summary", contributors.summary(spark));
     writes.write("analysis/contributor_lorenz", contributors.lorenz(spark));
     Map<String, Object> contributorsMeta = new LinkedHashMap<>();
@@ -297,8 +307,16 @@ public final class QualityStage {
     // (at 10M messages it is ~3M rows: too many for the driver).
     Dataset<Row> perUser =
         Leaderboard.perUser(m, reference, monthDays).persist(StorageLevel.MEMORY_AND_DISK());
-    writes.write("analysis/leaderboard", Leaderboard.leaderboard(perUser));
-    writes.write("analysis/trollboard", Leaderboard.trollboard(perUser));
+    writes.write("analysis/leaderboard", Leaderboard.leaderboard(perUser), perUserCsv);
+    writes.write("analysis/trollboard", Leaderboard.trollboard(perUser), perUserCsv);
+    Map<String, Object> csv = new LinkedHashMap<>();
+    csv.put("max_position", csvMaxPosition > 0 ? csvMaxPosition : null);
+    csv.put("cut_tables", csvMaxPosition > 0 ? List.of("contributors", "leaderboard", "trollboard") : List.of());
+    csv.put("note", csvMaxPosition > 0
+        ? "the CSV copies of the tables with a row per user hold positions 1.." + csvMaxPosition
+            + " (of each time frame for the boards); their Parquet tables hold every user"
+        : "every CSV copy holds its whole table");
+    meta.put("csv_copies", csv);
     Map<String, Object> boardMeta =
         leaderboardMeta(reference, monthDays, facts.withoutCreatedDate(), facts.withoutUserId(), names);
     store.writeText("analysis/leaderboard.meta.json", toJson(boardMeta));
@@ -309,6 +327,24 @@ public final class QualityStage {
     perUser.unpersist();
     perUserAndLanguage.unpersist();
     return meta;
+  }
+
+  /**
+   * The CSV copy of a table with a row per user: its positions 1..{@code max} (of each time frame,
+   * frames in the order of {@link Leaderboard#TIME_FRAMES}), in order. At 10M messages those tables
+   * have 0.8-1M rows, whose CSV copies (58-82 MB each) no spreadsheet opens whole; the Parquet
+   * table keeps every user. {@code max} <= 0: the whole table.
+   */
+  static UnaryOperator<Dataset<Row>> topPositions(int max) {
+    if (max <= 0) return UnaryOperator.identity();
+    return table -> {
+      Dataset<Row> top = table.filter(col("position").leq(max)).repartition(1);
+      if (!List.of(table.columns()).contains("time_frame"))
+        return top.sortWithinPartitions(col("position"));
+      Column[] frames = Leaderboard.TIME_FRAMES.stream().map(functions::lit).toArray(Column[]::new);
+      return top.sortWithinPartitions(
+          functions.array_position(functions.array(frames), col("time_frame")), col("position"));
+    };
   }
 
   /** A small result computed once and held on the driver, so writing it re-runs nothing. */

@@ -201,4 +201,45 @@ class QualityStageRealSampleTest {
     assertTrue(store.outputs().containsKey("analysis/label_correlation"));
     assertTrue(store.readText("analysis/quality.meta.json").contains("\"messages\" : 1500"));
   }
+
+  /** Under the default cut (10,000 positions) the sample's CSV copies hold every row. */
+  @Test
+  void perUserCsvCopiesAreWholeBelowTheCut() throws Exception {
+    for (String table : List.of("contributors", "leaderboard", "trollboard")) {
+      List<String> lines = Files.readAllLines(dir.resolve("out/analysis/" + table + ".csv"));
+      assertEquals(out(table).count() + 1, lines.size(), table + ": header plus every row");
+    }
+  }
+
+  /**
+   * With a cut of 5 positions, the CSV copies of the per-user tables hold positions 1..5 of each time
+   * frame, frames in order, the same rows as the Parquet tables, which keep every user.
+   */
+  @Test
+  void perUserCsvCopiesHoldTheTopPositions() throws Exception {
+    SparkSession spark = TestSpark.get();
+    OutputStore cut = new OutputStore(spark, dir.resolve("cut").toString());
+    cut.writeTable("tables/messages", store.read("tables/messages"));
+    QualityStage.run(spark, cut, PipelineConfig.defaults().with("analysis.csv_max_position", 5));
+    assertTrue(cut.readText("analysis/quality.meta.json").contains("\"max_position\" : 5"));
+    for (String table : List.of("contributors", "leaderboard", "trollboard")) {
+      Dataset<Row> parquet = cut.read("analysis/" + table);
+      assertEquals(out(table).count(), parquet.count(), table + ": the Parquet table keeps every user");
+      boolean framed = List.of(parquet.columns()).contains("time_frame");
+      List<String> expected = new ArrayList<>();
+      for (String frame : framed ? org.oasst.pipeline.quality.leaderboard.Leaderboard.TIME_FRAMES : List.of("")) {
+        Dataset<Row> rows = framed ? parquet.filter(col("time_frame").equalTo(frame)) : parquet;
+        for (Row r : rows.filter(col("position").leq(5)).orderBy("position").collectAsList())
+          expected.add((framed ? frame + "," : "") + r.getAs("position") + "," + r.getAs("user_id"));
+      }
+      List<String> lines = Files.readAllLines(dir.resolve("cut/analysis/" + table + ".csv"));
+      List<String> actual = new ArrayList<>();
+      for (String line : lines.subList(1, lines.size())) {
+        String[] f = line.split(",", -1);
+        actual.add(framed ? f[0] + "," + f[1] + "," + f[2] : f[0] + "," + f[1]);
+      }
+      assertTrue(expected.size() >= 5, table + ": at least one frame has 5 positions");
+      assertEquals(expected, actual, table + ": positions 1..5 of each frame, in order");
+    }
+  }
 }

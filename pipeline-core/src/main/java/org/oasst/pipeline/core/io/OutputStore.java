@@ -20,6 +20,7 @@ import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -150,8 +151,17 @@ public final class OutputStore {
 
   /** As {@link #writeTable}, plus a single-file CSV copy at {@code DIR/relPath.csv} for spreadsheets. */
   public OutputInfo writeTableWithCsv(String relPath, Dataset<Row> df) {
+    return writeTableWithCsv(relPath, df, UnaryOperator.identity());
+  }
+
+  /**
+   * As {@link #writeTableWithCsv(String, Dataset)}, with a CSV copy of {@code csvRows} applied to the
+   * written table (for a table too large for a spreadsheet: its first rows, in order).
+   */
+  public OutputInfo writeTableWithCsv(
+      String relPath, Dataset<Row> df, UnaryOperator<Dataset<Row>> csvRows) {
     OutputInfo info = writeTable(relPath, df);
-    Dataset<Row> written = spark.read().schema(df.schema()).parquet(path(relPath));
+    Dataset<Row> written = csvRows.apply(spark.read().schema(df.schema()).parquet(path(relPath)));
     writeAtomically(
         relPath + ".csv",
         staging -> {
