@@ -236,7 +236,7 @@ public final class QualityStage {
         LanguageStats.table(spark, pass.languages(), config.getInt("analysis.languages.top_n", 10)));
 
     // 2. Contributors
-    // Per user and language (~3M rows at 10M messages) is read twice: by the frequency table and by
+    // Per user and language (2.2M rows at 10M synthetic messages) is read twice: by the frequency table and by
     // the contributors table's write.
     Dataset<Row> perUserAndLanguage =
         ContributorStats.perUserAndLanguage(m).persist(StorageLevel.MEMORY_AND_DISK());
@@ -304,7 +304,7 @@ public final class QualityStage {
     Instant reference = referenceTime(config, facts);
     int monthDays = config.getInt("analysis.leaderboard.month_days", 30);
     // One row per user and time frame, aggregated once for both boards and kept on the executors
-    // (at 10M messages it is ~3M rows: too many for the driver).
+    // (at 10M synthetic messages 951k rows: too many for the driver).
     Dataset<Row> perUser =
         Leaderboard.perUser(m, reference, monthDays).persist(StorageLevel.MEMORY_AND_DISK());
     writes.write("analysis/leaderboard", Leaderboard.leaderboard(perUser), perUserCsv);
