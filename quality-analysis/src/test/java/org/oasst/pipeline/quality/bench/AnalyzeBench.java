@@ -20,15 +20,7 @@ import org.oasst.pipeline.quality.QualityStage;
 public final class AnalyzeBench {
   public static void main(String[] args) {
     if (args.length < 1) throw new IllegalArgumentException("usage: AnalyzeBench OUTPUT_DIR [INPUT...]");
-    SparkSession spark =
-        SparkSession.builder()
-            .master(System.getProperty("spark.master", "local[*]"))
-            .appName("analyze-bench")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.shuffle.partitions", System.getProperty("shuffle.partitions", "4"))
-            .getOrCreate();
-    spark.sparkContext().setLogLevel("WARN");
+    SparkSession spark = BenchSpark.session("analyze-bench");
     OutputStore store = new OutputStore(spark, args[0]);
     if (args.length > 1) {
       List<String> inputs = List.of(args).subList(1, args.length);

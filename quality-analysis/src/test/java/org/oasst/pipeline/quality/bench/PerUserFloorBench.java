@@ -24,15 +24,7 @@ import org.oasst.pipeline.quality.QualityStage;
 public final class PerUserFloorBench {
   public static void main(String[] args) {
     if (args.length != 1) throw new IllegalArgumentException("usage: PerUserFloorBench OUTPUT_DIR");
-    SparkSession spark =
-        SparkSession.builder()
-            .master(System.getProperty("spark.master", "local[*]"))
-            .appName("per-user-floor")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.shuffle.partitions", System.getProperty("shuffle.partitions", "4"))
-            .getOrCreate();
-    spark.sparkContext().setLogLevel("WARN");
+    SparkSession spark = BenchSpark.session("per-user-floor");
     String messages = args[0] + "/tables/messages";
     String out = args[0] + "/per-user-floor";
     List<Column> used = new ArrayList<>();
