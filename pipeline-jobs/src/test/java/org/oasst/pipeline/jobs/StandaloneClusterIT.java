@@ -174,10 +174,11 @@ class StandaloneClusterIT {
     // JVM to the driver's.
     Files.writeString(input, "[1, 2]\n", java.nio.file.StandardOpenOption.APPEND);
 
-    // Analyses and the DL4J scorer have their own module tests; here the cluster path of ingest,
-    // trees and datasets is what counts, within the suite's time budget.
+    // The DL4J scorer has its own module tests; here the cluster path of ingest, trees, the
+    // analyses (whose message pass reads Parquet column batches in the executors) and datasets is
+    // what counts, within the suite's time budget.
     ItProcesses.Started job =
-        submit("submit-run", List.of("run", "--input", input.toString(), "--output", out.toString(), "--skip", "analyze,toxicity"));
+        submit("submit-run", List.of("run", "--input", input.toString(), "--output", out.toString(), "--skip", "toxicity"));
     int code = ItProcesses.waitFor(job, JOB_TIMEOUT);
     assertEquals(0, code, "spark-submit run failed:\n" + job.logTail(6000));
 
@@ -187,6 +188,11 @@ class StandaloneClusterIT {
     assertEquals(1, check.manifestRows("quarantine"), check.describe());
     JsonNode manifest = new ObjectMapper().readTree(out.resolve(OutputStore.MANIFEST).toFile());
     assertEquals("single_pass", manifest.at("/read_plan/read").asText(), manifest.get("read_plan").toString());
+    assertEquals("column_batches", manifest.at("/analysis/message_pass_read").asText(),
+        "the analyses' message pass read rows on the cluster");
+    assertEquals(check.manifestRows("tables/messages"), manifest.at("/analysis/input/messages").asLong(),
+        "the message pass counted every message");
+    assertTrue(check.manifestRows("analysis/leaderboard") > 0, check.describe());
     assertTrue(executorLogs().contains("Running task"), "the executors ran no task");
   }
 }
