@@ -236,8 +236,8 @@ public final class QualityStage {
         LanguageStats.table(spark, pass.languages(), config.getInt("analysis.languages.top_n", 10)));
 
     // 2. Contributors
-    // Per user and language (2.2M rows at 10M synthetic messages) is read twice: by the frequency table and by
-    // the contributors table's write.
+    // Per user and language (2.2M rows at 10M synthetic messages) is read twice: by the frequency
+    // table and by the contributors table's write.
     Dataset<Row> perUserAndLanguage =
         ContributorStats.perUserAndLanguage(m).persist(StorageLevel.MEMORY_AND_DISK());
     ContributorTables.Tables contributors =
@@ -331,9 +331,9 @@ public final class QualityStage {
 
   /**
    * The CSV copy of a table with a row per user: its positions 1..{@code max} (of each time frame,
-   * frames in the order of {@link Leaderboard#TIME_FRAMES}), in order. At 10M messages those tables
-   * have 0.8-1M rows, whose CSV copies (58-82 MB each) no spreadsheet opens whole; the Parquet
-   * table keeps every user. {@code max} <= 0: the whole table.
+   * frames in the order of {@link Leaderboard#TIME_FRAMES}), in order. At 10M synthetic messages
+   * those tables have 0.8-1M rows, and whole CSV copies of them were 58-82 MB each, written by one
+   * task; the Parquet table keeps every user. {@code max} <= 0: the whole table.
    */
   static UnaryOperator<Dataset<Row>> topPositions(int max) {
     if (max <= 0) return UnaryOperator.identity();
