@@ -531,8 +531,10 @@ public final class MessagePass {
       MapData map = r.getMap(layout.emojis);
       ArrayData names = map.keyArray();
       ArrayData values = map.valueArray();
-      for (int e = 0, n = map.numElements(); e < n; e++)
-        emoji(emojiOf(names.getUTF8String(e)), values.isNullAt(e), values.isNullAt(e) ? 0 : values.getInt(e));
+      for (int e = 0, n = map.numElements(); e < n; e++) {
+        boolean valueNull = values.isNullAt(e);
+        emoji(emojiOf(names.getUTF8String(e)), valueNull, valueNull ? 0 : values.getInt(e));
+      }
     }
 
     private void emojisFromVectors(int rowId) {
